@@ -1,0 +1,7 @@
+"""Entry point for ``python -m scripts.quotas``."""
+
+import sys
+
+from scripts.quotas.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Render the revenue and quota report as one self-contained HTML file."""

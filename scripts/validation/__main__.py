@@ -1,0 +1,5 @@
+import sys
+
+from scripts.validation.cli import main
+
+sys.exit(main())
