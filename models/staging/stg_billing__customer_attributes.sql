@@ -38,9 +38,11 @@ ranked as (
             partition by parsed.customer_id, parsed.attribute, parsed.valid_from
             order by parsed.source_row_number
         ) as same_day_rank,
-        count(distinct parsed.attribute_value) over (
+        min(parsed.attribute_value) over (
             partition by parsed.customer_id, parsed.attribute, parsed.valid_from
-        ) as same_day_values
+        ) <> max(parsed.attribute_value) over (
+            partition by parsed.customer_id, parsed.attribute, parsed.valid_from
+        ) as has_conflicting_values
     from parsed
     left join customers
         on parsed.customer_id = customers.customer_id
@@ -62,7 +64,7 @@ final as (
                 then 'reserved_attribute_name'
             when not is_known_customer then 'unknown_customer'
             when valid_from is null then 'invalid_date'
-            when same_day_rank > 1 and same_day_values > 1 then 'conflicting_attribute_value'
+            when same_day_rank > 1 and has_conflicting_values then 'conflicting_attribute_value'
             when same_day_rank > 1 then 'duplicate_attribute_value'
         end as quarantine_rule,
         case

@@ -90,8 +90,8 @@ def apply_band(allocated: float, band_low: float, band_high: float, target_quota
     ``band_low`` and ``band_high`` are the quotas reached with probability
     0.75 and 0.45, ``target_quota`` the one reached with the target
     probability. Returns (quota, status, gap). A quota above the band (chance
-    below 45 %) is ``lowered`` and the excess is a positive gap; one below it
-    (chance above 75 %) is ``raised`` and the gap is negative. Moving
+    below 45 %) is ``lowered``, and the excess is a positive gap. A quota
+    below it (chance above 75 %) is ``raised``, and the gap is negative. Moving
     outliers to the target quota, not to the band edge, keeps the mean
     chance of the reps near the target probability.
     """

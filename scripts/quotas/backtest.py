@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
-
-import logging
 
 from scripts.quotas.engine import InsufficientDataError, QuotaInputs, QuotaParameters, recommend
 from scripts.quotas.statistics import add_months, quarter_of

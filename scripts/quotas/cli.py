@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--warehouse", type=Path, default=Path("warehouse.duckdb"),
                         help="DuckDB warehouse file, read and written (default: warehouse.duckdb)")
     parser.add_argument("--schema", default="marts",
-                        help="schema that holds the marts and receives the quota tables (default: marts)")
+                        help="schema that contains the marts and receives the quota tables (default: marts)")
     parser.add_argument("--output-dir", type=Path, default=Path("output"),
                         help="folder for the CSV files (default: output)")
     parser.add_argument("--period", default="next-quarter",

@@ -170,9 +170,9 @@ def fit_beta_binomial(successes: np.ndarray, trials: np.ndarray) -> BetaPrior:
     """Fit a Beta prior to per-group conversions by maximum likelihood.
 
     The likelihood of group i is the beta-binomial
-    C(n_i, k_i) B(k_i + alpha, n_i − k_i + beta) / B(alpha, beta); it is
-    maximised over (log alpha, log beta) with L-BFGS-B from the
-    method-of-moments start. With fewer than three groups with trials the
+    C(n_i, k_i) B(k_i + alpha, n_i − k_i + beta) / B(alpha, beta). scipy's
+    L-BFGS-B maximises it over (log alpha, log beta), starting from the
+    method-of-moments estimate. With fewer than three groups with trials the
     spread cannot be estimated, so the prior is the pooled rate with the
     weight of FALLBACK_PRIOR_LEADS leads.
     """

@@ -18,11 +18,26 @@ TABLE_NAMES = (
     "quota_backtest",
 )
 
-_POSTGRES_TYPES = {
-    "float64": "double precision",
-    "int64": "bigint",
-    "bool": "boolean",
+DATE_COLUMNS = {"period_start", "period_end", "as_of_month", "month", "tenure_start"}
+BOOLEAN_COLUMNS = {"is_provisional", "attained"}
+INTEGER_COLUMNS = {"sales_reps", "months_of_history", "deals_in_history", "tenure_months", "month_number"}
+TEXT_COLUMNS = {
+    "period", "region", "binding_constraint", "biggest_driver", "explanation", "data_quality_flag", "notes",
+    "sales_rep_id", "sales_rep_name", "band_status", "level", "backtest_quarter",
 }
+
+
+def column_type(column: str) -> str:
+    """Return the SQL type of an output column (the same name in DuckDB and PostgreSQL)."""
+    if column in DATE_COLUMNS:
+        return "date"
+    if column in BOOLEAN_COLUMNS:
+        return "boolean"
+    if column in INTEGER_COLUMNS:
+        return "bigint"
+    if column in TEXT_COLUMNS:
+        return "varchar"
+    return "double precision"
 
 
 # Numeric columns that may hold nulls; they are stored as double so that an
@@ -57,18 +72,13 @@ def write_csv(tables: dict[str, pd.DataFrame], output_dir: Path) -> list[Path]:
     return paths
 
 
-def _postgres_type(frame: pd.DataFrame, column: str) -> str:
-    dtype = str(frame[column].dtype)
-    if dtype in _POSTGRES_TYPES:
-        return _POSTGRES_TYPES[dtype]
-    if column in {"period_start", "period_end", "as_of_month", "month", "tenure_start"}:
-        return "date"
-    if column.endswith("_mrr") or column in {"reps_to_hire", "extra_leads_needed", "deals_needed", "leads_needed",
-                                             "conversion_rate", "conversion_rate_raw", "churn_rate_raw_monthly",
-                                             "z_productivity", "mean_rep_prob_reach", "stretch_ratio",
-                                             "quota_error_ratio", "ramp_factor"}:
-        return "double precision"
-    return "text"
+def _plain_value(value: object) -> object:
+    """Convert NaN to None and numpy scalars to Python values for psycopg2."""
+    if pd.isna(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
 
 
 def write_warehouse(warehouse: Warehouse, tables: dict[str, pd.DataFrame]) -> None:
@@ -78,8 +88,11 @@ def write_warehouse(warehouse: Warehouse, tables: dict[str, pd.DataFrame]) -> No
         connection = warehouse.connection
         connection.execute(f"create schema if not exists {schema}")
         for name, frame in tables.items():
+            columns = ", ".join(f'"{column}" {column_type(column)}' for column in frame.columns)
+            casts = ", ".join(f'cast("{column}" as {column_type(column)})' for column in frame.columns)
+            connection.execute(f"create or replace table {schema}.{name} ({columns})")
             connection.register("quota_frame", frame)
-            connection.execute(f"create or replace table {schema}.{name} as select * from quota_frame")
+            connection.execute(f"insert into {schema}.{name} select {casts} from quota_frame")
             connection.unregister("quota_frame")
         return
 
@@ -89,13 +102,10 @@ def write_warehouse(warehouse: Warehouse, tables: dict[str, pd.DataFrame]) -> No
     with connection.cursor() as cursor:
         cursor.execute(f'create schema if not exists "{schema}"')
         for name, frame in tables.items():
-            columns = ", ".join(f'"{column}" {_postgres_type(frame, column)}' for column in frame.columns)
+            columns = ", ".join(f'"{column}" {column_type(column)}' for column in frame.columns)
             cursor.execute(f'drop table if exists "{schema}"."{name}"')
             cursor.execute(f'create table "{schema}"."{name}" ({columns})')
-            records = [
-                tuple(None if pd.isna(value) else (value.item() if hasattr(value, "item") else value) for value in row)
-                for row in frame.itertuples(index=False, name=None)
-            ]
+            records = [tuple(_plain_value(value) for value in row) for row in frame.itertuples(index=False, name=None)]
             if records:
                 execute_values(cursor, f'insert into "{schema}"."{name}" values %s', records)
     connection.commit()

@@ -470,17 +470,6 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
         subplot_titles=[f"Share of {who} reaching quota, per quarter", f"Bookings ÷ quota, all {who} and quarters"],
         horizontal_spacing=0.1,
     )
-    figure.add_hrect(
-        y0=HEALTHY_ATTAINMENT_LOW,
-        y1=HEALTHY_ATTAINMENT_HIGH,
-        fillcolor="#2ca02c",
-        opacity=0.15,
-        line_width=0,
-        annotation_text="healthy range 55–70 %",
-        annotation_position="top left",
-        row=1,
-        col=1,
-    )
     figure.add_trace(
         go.Bar(
             x=summary["backtest_quarter"],
@@ -495,6 +484,32 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
         ),
         row=1,
         col=1,
+    )
+    # Shapes on a subplot are added only once it holds a trace, so the band
+    # follows the bars.
+    figure.add_hrect(
+        y0=HEALTHY_ATTAINMENT_LOW,
+        y1=HEALTHY_ATTAINMENT_HIGH,
+        fillcolor="#2ca02c",
+        opacity=0.2,
+        line_width=0,
+        layer="below",
+        row=1,
+        col=1,
+    )
+    for bound in (HEALTHY_ATTAINMENT_LOW, HEALTHY_ATTAINMENT_HIGH):
+        figure.add_hline(y=bound, line={"color": "#2ca02c", "dash": "dash", "width": 1.5}, row=1, col=1)
+    figure.add_annotation(
+        text="healthy range 55–70 %",
+        x=1,
+        xref="x domain",
+        xanchor="right",
+        y=HEALTHY_ATTAINMENT_HIGH,
+        yref="y",
+        yanchor="bottom",
+        showarrow=False,
+        font={"color": "#1a7a1a"},
+        bgcolor="rgba(255, 255, 255, 0.85)",
     )
     figure.add_trace(
         go.Histogram(
@@ -514,5 +529,5 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
     figure.update_xaxes(title_text="Bookings as a share of quota", tickformat=".0%", row=1, col=2)
     figure.update_yaxes(title_text=f"Number of {who}-quarters", row=1, col=2)
     _base_layout(figure, "Back-test: how often the method's quotas would have been reached", height=420)
-    figure.update_layout(margin={"t": 90})
+    figure.update_layout(margin={"t": 90}, bargap=0.35)
     return figure

@@ -36,8 +36,9 @@ ISO_TIMESTAMP_REGEX = (
     r"(?:[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
 )
 DECIMAL_REGEX = r"^-?\d+(?:\.\d+)?$"
-# Non-negative decimal with at least one non-zero digit, so 0 and 0.00 fail.
-POSITIVE_DECIMAL_REGEX = r"^\d*[1-9]\d*(?:\.\d+)?$|^\d+\.\d*[1-9]\d*$"
+# Non-negative number, scientific notation allowed (rates of weak currencies
+# are exported as 6.4e-05).
+NON_NEGATIVE_NUMBER_REGEX = r"^(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
 NON_NEGATIVE_INTEGER_REGEX = r"^\d+$"
 POSITIVE_INTEGER_REGEX = r"^[1-9]\d*$"
 CURRENCY_REGEX = r"^[A-Z]{3}$"
@@ -132,7 +133,7 @@ COLUMN_REGEXES: Mapping[tuple[str, str], str] = {
     ("subscriptions", "is_trial"): BOOLEAN_REGEX,
     ("transactions", "amount"): DECIMAL_REGEX,
     ("exchange_rates", "currency"): CURRENCY_REGEX,
-    ("exchange_rates", "rate_to_base"): POSITIVE_DECIMAL_REGEX,
+    ("exchange_rates", "rate_to_base"): NON_NEGATIVE_NUMBER_REGEX,
 }
 
 COLUMN_VALUE_SETS: Mapping[tuple[str, str], tuple[str, ...]] = {
@@ -171,8 +172,8 @@ DATE_ORDERS: Sequence[tuple[str, str, str, bool]] = (
 # A negative amount is allowed only on a prorated credit line.
 NEGATIVE_UNPRORATED_AMOUNT = "negative_amount_not_prorated"
 _NEGATIVE_UNPRORATED_SQL = (
-    "case when amount like '-%' and lower(coalesce(prorated, 'false')) "
-    "not in ('true', 't', '1') then amount end"
+    "case when trim(amount) like '-%' and lower(trim(coalesce(prorated, 'false'))) "
+    "not in ('true', 't', '1') then trim(amount) end"
 )
 
 
@@ -182,7 +183,7 @@ def raw_reference_queries(raw_schema: str) -> dict[str, tuple[str, str]]:
         key: (
             table,
             f"select distinct {key} from {quote_table(raw_schema, table)} "
-            f"where {key} is not null order by {key}",
+            f"where nullif(trim({key}), '') is not null order by {key}",
         )
         for key, table in (("customer_id", "customers"), ("plan_id", "plans"))
     }
@@ -242,15 +243,20 @@ def _raw_table_suite(
     expectations.extend(_key_expectations(table, present))
     expectations.extend(_value_expectations(table.name, present, reference_sets))
 
-    query = f"select * from {quote_table(raw_schema, table.name)}"
+    # Loaders write an empty CSV cell as an empty string, which staging reads
+    # as null, so the batch does the same for every contract column.
+    select_list = [
+        f"nullif(trim(cast({column} as varchar)), '') as {column}"
+        if column in table.columns
+        else column
+        for column in columns
+    ]
     if table.name == "line_items" and {"amount", "prorated"} <= present:
-        query = (
-            f"select *, {_NEGATIVE_UNPRORATED_SQL} as {NEGATIVE_UNPRORATED_AMOUNT} "
-            f"from {quote_table(raw_schema, table.name)}"
-        )
+        select_list.append(f"{_NEGATIVE_UNPRORATED_SQL} as {NEGATIVE_UNPRORATED_AMOUNT}")
         expectations.append(
             warning(gxe.ExpectColumnValuesToBeNull, column=NEGATIVE_UNPRORATED_AMOUNT)
         )
+    query = f"select {', '.join(select_list)} from {quote_table(raw_schema, table.name)}"
     return SuiteSpec(name=name, table=qualified, query=query, expectations=expectations)
 
 

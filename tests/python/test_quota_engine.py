@@ -185,6 +185,30 @@ def test_tables_have_documented_columns(synthetic_run):
         assert list(synthetic_run["tables"][name].columns) == columns, name
 
 
+DUCKDB_TYPES = {"varchar": "VARCHAR", "double": "DOUBLE", "date": "DATE", "boolean": "BOOLEAN", "integer": "BIGINT"}
+
+
+def test_tables_have_documented_types(synthetic_run):
+    documented = {}
+    current = None
+    for line in (REPO_ROOT / "docs" / "quota_tables.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+        elif current and current.startswith("quota_") and line.startswith("| ") and not line.startswith("| column"):
+            cells = [cell.strip() for cell in line.split("|")[1:-1]]
+            documented[(current, cells[0])] = DUCKDB_TYPES[cells[1]]
+    connection = duckdb.connect(str(synthetic_run["warehouse"]), read_only=True)
+    actual = {
+        (table, column): data_type
+        for table, column, data_type in connection.execute(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' and table_name like 'quota%'"
+        ).fetchall()
+    }
+    connection.close()
+    assert actual == documented
+
+
 def test_csv_files_match_tables(synthetic_run):
     for name, frame in synthetic_run["tables"].items():
         csv = pd.read_csv(synthetic_run["folder"] / "output" / f"{name}.csv")

@@ -130,6 +130,7 @@ CHART_STATUS_SCRIPT = """
 (() => {
   const charts = Array.from(document.querySelectorAll('div.plotly-graph-div'));
   return JSON.stringify({
+    ready: document.readyState,
     total: charts.length,
     drawn: charts.filter(div => div.querySelector('svg.main-svg') !== null).map(div => div.id),
     missing: charts.filter(div => div.querySelector('svg.main-svg') === null).map(div => div.id),
@@ -139,6 +140,47 @@ CHART_STATUS_SCRIPT = """
   });
 })()
 """
+
+
+def inspect_page(executable: str, page_file: Path, profile_dir: Path, screenshot: Path) -> dict:
+    """Open `page_file` in headless Chromium, wait for the charts, save a screenshot and return what was seen.
+
+    Returns the chart status from CHART_STATUS_SCRIPT and every DevTools event
+    (network requests, console messages, exceptions, log entries).
+    """
+    client = DevToolsPipe(executable, profile_dir)
+    try:
+        targets = client.send("Target.getTargets")["targetInfos"]
+        page = next(target for target in targets if target["type"] == "page")
+        session = client.send("Target.attachToTarget", {"targetId": page["targetId"], "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "Network", "Log"):
+            client.send(f"{domain}.enable", session_id=session)
+        client.send("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session_id=session)
+        client.send("Page.navigate", {"url": page_file.as_uri()}, session_id=session)
+
+        deadline = time.monotonic() + PAGE_TIMEOUT_SECONDS
+        status: dict = {}
+        while time.monotonic() < deadline:
+            result = client.send("Runtime.evaluate", {"expression": CHART_STATUS_SCRIPT, "returnByValue": True}, session_id=session)
+            value = result.get("result", {}).get("value")
+            status = json.loads(value) if value else {}
+            if status.get("ready") == "complete" and not status["missing"] and len(status["maps"]) == 2:
+                break
+            time.sleep(0.5)
+
+        client.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1280, "height": int(status.get("height", 900)), "deviceScaleFactor": 1, "mobile": False},
+            session_id=session,
+        )
+        time.sleep(1.0)  # let the responsive charts redraw at the new viewport size
+        shot = client.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session_id=session)
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        screenshot.write_bytes(base64.b64decode(shot["data"]))
+        events = list(client.events)
+    finally:
+        client.close()
+    return {"status": status, "events": events}
 
 
 @pytest.fixture(scope="module")
@@ -151,40 +193,25 @@ def browser_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     warehouse = build_sample_warehouse(workdir / "warehouse.duckdb")
     report = workdir / "report.html"
     write_report(render_report(load_report_data(warehouse), "USD"), report)
+    return inspect_page(executable, report, workdir / "profile", SCREENSHOT)
 
-    client = DevToolsPipe(executable, workdir / "profile")
-    try:
-        targets = client.send("Target.getTargets")["targetInfos"]
-        page = next(target for target in targets if target["type"] == "page")
-        session = client.send("Target.attachToTarget", {"targetId": page["targetId"], "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Network", "Log"):
-            client.send(f"{domain}.enable", session_id=session)
-        client.send("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session_id=session)
-        client.send("Page.navigate", {"url": report.as_uri()}, session_id=session)
 
-        deadline = time.monotonic() + PAGE_TIMEOUT_SECONDS
-        status: dict = {}
-        while time.monotonic() < deadline:
-            result = client.send("Runtime.evaluate", {"expression": CHART_STATUS_SCRIPT, "returnByValue": True}, session_id=session)
-            value = result.get("result", {}).get("value")
-            status = json.loads(value) if value else {}
-            if status.get("total") and not status["missing"] and len(status["maps"]) == 2:
-                break
-            time.sleep(0.5)
+def request_urls(events: list[dict]) -> list[str]:
+    return [event["params"]["request"]["url"] for event in events if event.get("method") == "Network.requestWillBeSent"]
 
-        client.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 1280, "height": int(status.get("height", 900)), "deviceScaleFactor": 1, "mobile": False},
-            session_id=session,
-        )
-        time.sleep(1.0)  # let the responsive charts redraw at the new viewport size
-        shot = client.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session_id=session)
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        SCREENSHOT.write_bytes(base64.b64decode(shot["data"]))
-        events = list(client.events)
-    finally:
-        client.close()
-    return {"status": status, "events": events, "report": report}
+
+def console_errors(events: list[dict]) -> list[str]:
+    errors = []
+    for event in events:
+        method = event.get("method")
+        params = event.get("params", {})
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            errors.append(json.dumps(params.get("args"))[:300])
+        if method == "Runtime.exceptionThrown":
+            errors.append(json.dumps(params.get("exceptionDetails"))[:300])
+        if method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+            errors.append(params["entry"].get("text", "")[:300])
+    return errors
 
 
 def test_browser_draws_every_chart(browser_run: dict) -> None:
@@ -200,25 +227,14 @@ def test_browser_draws_both_world_maps(browser_run: dict) -> None:
 
 
 def test_browser_makes_no_network_request(browser_run: dict) -> None:
-    urls = [event["params"]["request"]["url"] for event in browser_run["events"] if event.get("method") == "Network.requestWillBeSent"]
+    urls = request_urls(browser_run["events"])
 
     assert urls, "no request was recorded at all, so the check would prove nothing"
     assert [url for url in urls if not url.startswith(("file:", "data:"))] == []
 
 
 def test_browser_logs_no_console_error(browser_run: dict) -> None:
-    errors = []
-    for event in browser_run["events"]:
-        method = event.get("method")
-        params = event.get("params", {})
-        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            errors.append(json.dumps(params.get("args"))[:300])
-        if method == "Runtime.exceptionThrown":
-            errors.append(json.dumps(params.get("exceptionDetails"))[:300])
-        if method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
-            errors.append(params["entry"].get("text", "")[:300])
-
-    assert errors == []
+    assert console_errors(browser_run["events"]) == []
 
 
 def test_browser_screenshot_written(browser_run: dict) -> None:

@@ -144,8 +144,10 @@ def test_waterfall_axis_starts_above_zero() -> None:
     low, high = charts.waterfall_axis_range(totals)
 
     # Running totals span 50,720 to 53,135 (start plus the three increases).
-    assert low == pytest.approx(50720 - 0.6 * 2415)
-    assert high == pytest.approx(53135 + 0.25 * 2415)
+    # That span is under 5 % of 53,135, so the padding uses 5 % instead.
+    span = 0.05 * 53135
+    assert low == pytest.approx(50720 - 0.6 * span)
+    assert high == pytest.approx(53135 + 0.25 * span)
 
 
 def test_country_metrics_exact_values() -> None:
@@ -280,7 +282,11 @@ def test_attainment_figure_healthy_band() -> None:
     figure = charts.attainment_figure(quota_backtest())
 
     band = figure.layout.shapes[0]
+    assert band.type == "rect"
     assert (band.y0, band.y1) == (0.55, 0.70)
+    assert (band.xref, band.yref) == ("x domain", "y")
+    assert [(shape.y0, shape.y1) for shape in figure.layout.shapes[1:3]] == [(0.55, 0.55), (0.70, 0.70)]
+    assert "healthy range 55–70 %" in [annotation.text for annotation in figure.layout.annotations]
     assert list(figure.data[0].y) == [0.75, 0.5, 0.5, 1.0]
     assert sorted(figure.data[1].x) == [0.8] * 5 + [1.2] * 11
 

@@ -1,0 +1,66 @@
+# Entry points. `make run` builds the warehouse from the demo company and
+# prints a summary; `make test` runs the whole test suite. Both create the
+# virtual environment from the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= data/demo
+WAREHOUSE ?= warehouse.duckdb
+OUTPUT ?= output
+AS_OF ?=
+PYTEST_ARGS ?=
+PG_TEST_DIR ?= /tmp/revenue-warehouse-pg
+
+AS_OF_OPTION := $(if $(AS_OF),--as-of $(AS_OF),)
+
+.PHONY: setup run run-ravenstack demo-data test lint browser benchmark clean
+
+$(BIN)/.installed: requirements.lock.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+## Build the warehouse from DATA (default: the demo company) into WAREHOUSE.
+run: setup
+	$(BIN)/python scripts/run_pipeline.py --data $(DATA) --warehouse $(WAREHOUSE) \
+		--output-dir $(OUTPUT) $(AS_OF_OPTION)
+
+## Map the RavenStack dataset to the contract and build it (data ends in 2024).
+run-ravenstack: setup
+	$(BIN)/python scripts/ravenstack_to_contract.py --input data/ravenstack \
+		--output $(OUTPUT)/ravenstack_contract
+	$(BIN)/python scripts/run_pipeline.py --data $(OUTPUT)/ravenstack_contract \
+		--warehouse $(if $(filter warehouse.duckdb,$(WAREHOUSE)),ravenstack.duckdb,$(WAREHOUSE)) \
+		--output-dir $(OUTPUT)/ravenstack --as-of $(or $(AS_OF),2025-01-01)
+
+## Regenerate the committed demo company (seeded, so the files stay the same).
+demo-data: setup
+	$(BIN)/python scripts/generate_demo_data.py --output data/demo
+
+## Headless Chromium for the report's browser test (Debian package).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "chromium is missing: run 'sudo apt-get install chromium' for the report test"; \
+		fi; }
+
+## The whole test suite on DuckDB and on a throwaway local PostgreSQL server.
+test: setup browser
+	scripts/pg_server.sh start
+	. $(PG_TEST_DIR)/env && $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		status=$$?; scripts/pg_server.sh stop; exit $$status
+
+lint: setup
+	$(BIN)/sqlfluff lint models/ analyses/ tests/
+
+benchmark: setup
+	$(BIN)/python scripts/benchmark.py
+
+clean:
+	rm -rf target logs $(OUTPUT) warehouse.duckdb ravenstack.duckdb
