@@ -66,6 +66,18 @@
     end
 {%- endmacro %}
 
+{#- A positive exchange rate: a decimal, or scientific notation such as
+    6.48632e-05 that exports write for tiny rates. The exponent is bounded so
+    the value fits decimal(22, 12). -#}
+{% macro parse_rate(column) -%}
+    case
+        when {{ regex_matches('trim(' ~ column ~ ')', '^[0-9]{1,10}([.][0-9]{0,12})?$') }}
+            then cast(trim({{ column }}) as decimal(22, 12))
+        when {{ regex_matches('trim(' ~ column ~ ')', '^[0-9]([.][0-9]{1,12})?[eE]-(0?[1-9]|1[0-2])$') }}
+            then cast(trim({{ column }}) as decimal(22, 12))
+    end
+{%- endmacro %}
+
 {% macro parse_integer(column, max_digits=9) -%}
     case
         when {{ regex_matches('trim(' ~ column ~ ')', '^-?[0-9]{1,' ~ max_digits ~ '}([.]0*)?$') }}

@@ -19,8 +19,7 @@ parsed as (
     select
         {{ parse_date('rate_date') }} as rate_date,
         upper({{ clean_text('currency') }}) as currency,
-        {{ parse_decimal('rate_to_base', integer_digits=10, scale=12, allow_negative=false) }}
-            as rate_to_base,
+        {{ parse_rate('rate_to_base') }} as rate_to_base,
         {{ source_row_number(source('billing', 'exchange_rates'), 'currency, rate_date') }}
             as source_row_number,
         {{ raw_values(['rate_date', 'currency', 'rate_to_base']) }} as raw_values

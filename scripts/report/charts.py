@@ -116,6 +116,7 @@ def net_new_mrr_by_region_figure(region_monthly: pd.DataFrame, currency: str) ->
     """Show each month's net new MRR per region as stacked bars, with the company net as a line."""
     regions = ordered_regions(region_monthly)
     colors = region_colors(regions)
+
     figure = go.Figure()
     for region in regions:
         rows = region_monthly[(region_monthly["segment"] == "region") & (region_monthly["segment_value"] == region)]
@@ -128,6 +129,7 @@ def net_new_mrr_by_region_figure(region_monthly: pd.DataFrame, currency: str) ->
                 hovertemplate=f"{region}<br>%{{x|%b %Y}}: %{{y:+,.0f}} {currency}<extra></extra>",
             )
         )
+
     company = region_monthly[region_monthly["segment"] == COMPANY]
     figure.add_trace(
         go.Scatter(
@@ -139,6 +141,7 @@ def net_new_mrr_by_region_figure(region_monthly: pd.DataFrame, currency: str) ->
             hovertemplate=f"Company<br>%{{x|%b %Y}}: %{{y:+,.0f}} {currency}<extra></extra>",
         )
     )
+
     _base_layout(figure, "Net new MRR per month, by region")
     figure.update_layout(barmode="relative")
     figure.update_yaxes(title_text=f"Net new MRR ({currency})", tickformat=",.0f")
@@ -226,7 +229,8 @@ def cohort_heatmap_figure(cohorts: pd.DataFrame, measure: str, title: str) -> go
     """Draw one retention heat map per region and `all`, with a menu to pick one.
 
     `measure` is `customer_retention` or `mrr_retention` (fractions). Rows are
-    cohort months, oldest at the top; columns are months since the cohort start.
+    cohort months with the oldest at the top, and columns are months since the
+    cohort start.
     """
     values = [COMPANY] + sorted(v for v in cohorts.loc[cohorts["segment"] == "region", "segment_value"].unique())
     figure = go.Figure()
@@ -460,14 +464,14 @@ def attainment_by_quarter(backtest: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
     """Show the back-tested share reaching quota per quarter against the 55–70 % healthy range, and the spread of attainment."""
     summary, level = attainment_by_quarter(backtest)
-    who = "salespeople" if level == "rep" else "regions"
+    population = "salespeople" if level == "rep" else "regions"
     rows = backtest[(backtest["level"] == level) & (backtest["quota_mrr"] > 0)]
     attainment = rows["actual_mrr"] / rows["quota_mrr"]
 
     figure = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=[f"Share of {who} reaching quota, per quarter", f"Bookings ÷ quota, all {who} and quarters"],
+        subplot_titles=[f"Share of {population} reaching quota, per quarter", f"Bookings ÷ quota, all {population} and quarters"],
         horizontal_spacing=0.1,
     )
     figure.add_trace(
@@ -485,8 +489,8 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
         row=1,
         col=1,
     )
-    # Shapes on a subplot are added only once it holds a trace, so the band
-    # follows the bars.
+    # plotly adds a shape to a subplot only once the subplot contains a trace,
+    # so the band follows the bars.
     figure.add_hrect(
         y0=HEALTHY_ATTAINMENT_LOW,
         y1=HEALTHY_ATTAINMENT_HIGH,
@@ -527,7 +531,7 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
     figure.update_yaxes(tickformat=".0%", range=[0, 1.08], row=1, col=1)
     figure.update_xaxes(title_text="Back-tested quarter", type="category", row=1, col=1)
     figure.update_xaxes(title_text="Bookings as a share of quota", tickformat=".0%", row=1, col=2)
-    figure.update_yaxes(title_text=f"Number of {who}-quarters", row=1, col=2)
+    figure.update_yaxes(title_text=f"Number of {population}-quarters", row=1, col=2)
     _base_layout(figure, "Back-test: how often the method's quotas would have been reached", height=420)
     figure.update_layout(margin={"t": 90}, bargap=0.35)
     return figure

@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    # NOTE: the marts do not store the base currency. A warehouse built with
+    # `--vars base_currency: ...` on the dbt command line gets the wrong label
+    # unless the same code is passed as --base-currency.
     currency = args.base_currency or currency_from_dbt_project(Path("dbt_project.yml")) or DEFAULT_CURRENCY
     logger.info("Reading %s (base currency %s)", args.warehouse, currency)
     try:

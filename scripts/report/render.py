@@ -241,6 +241,8 @@ def build_context(data: ReportData, currency: str, generated_at: dt.datetime) ->
             {"name": row.country_name if isinstance(row.country_name, str) else row.country_code, "mrr": format_money(row.mrr, currency)}
             for row in off_map.itertuples()
         ],
+        "has_cohorts": not data.cohorts.empty,
+        "has_countries": bool(countries["alpha3_code"].notna().any()),
         "quota": quota,
         "quota_missing_reason": data.quota_missing_reason,
     }

@@ -2,7 +2,8 @@
 
 Exit status: 0 when no critical expectation failed (warnings may have
 failed), 1 when at least one critical expectation failed, 2 when the
-warehouse cannot be opened or the arguments are invalid.
+warehouse cannot be opened, the key sets for the referential checks cannot
+be read or the arguments are invalid.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-# GX sends usage statistics unless told not to. Set before GX is imported.
+# GX sends usage statistics unless GX_ANALYTICS_ENABLED is false, and it reads
+# the variable on import.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from scripts.validation.contract import load_contract  # noqa: E402

@@ -160,13 +160,15 @@ REFERENCES: Mapping[tuple[str, str], str] = {
     ("subscriptions", "plan_id"): "plan_id",
 }
 
-# (table, later column, earlier column, whether equal values are allowed).
-# The comparison is on the raw text, which orders ISO 8601 values correctly
-# when both columns use the same format.
-DATE_ORDERS: Sequence[tuple[str, str, str, bool]] = (
-    ("line_items", "service_period_end", "service_period_start", False),
-    ("subscriptions", "end_date", "start_date", False),
-    ("sales_reps", "left_on", "hired_on", True),
+# (table, later column, earlier column). The contract rejects an end before
+# the start, and equal values pass because one-time lines carry a service
+# period that starts and ends on the same day. The comparison is on the raw
+# text, which orders ISO 8601 values correctly when both columns use the same
+# format.
+DATE_ORDERS: Sequence[tuple[str, str, str]] = (
+    ("line_items", "service_period_end", "service_period_start"),
+    ("subscriptions", "end_date", "start_date"),
+    ("sales_reps", "left_on", "hired_on"),
 )
 
 # A negative amount is allowed only on a prorated credit line.
@@ -243,8 +245,8 @@ def _raw_table_suite(
     expectations.extend(_key_expectations(table, present))
     expectations.extend(_value_expectations(table.name, present, reference_sets))
 
-    # Loaders write an empty CSV cell as an empty string, which staging reads
-    # as null, so the batch does the same for every contract column.
+    # The loader writes an empty CSV cell as an empty string, so the batch
+    # treats an empty or blank value in a contract column as null.
     select_list = [
         f"nullif(trim(cast({column} as varchar)), '') as {column}"
         if column in table.columns
@@ -308,14 +310,14 @@ def _value_expectations(
                 )
             )
 
-    for rule_table, later, earlier, or_equal in DATE_ORDERS:
+    for rule_table, later, earlier in DATE_ORDERS:
         if rule_table == table and {later, earlier} <= present:
             expectations.append(
                 warning(
                     gxe.ExpectColumnPairValuesAToBeGreaterThanB,
                     column_A=later,
                     column_B=earlier,
-                    or_equal=or_equal,
+                    or_equal=True,
                     ignore_row_if="either_value_is_missing",
                 )
             )
@@ -464,9 +466,9 @@ RECONCILED_MOVEMENT_COLUMNS = (
 )
 
 MOVEMENT_DIRECTION_CHANGE = "mrr_change_in_movement_direction"
-# mrr_change turned positive for the movement types with a fixed sign, so a
-# non-negative value means the sign matches the type. fx_adjustment can go
-# either way and gives null.
+# The computed column is mrr_change with the sign flipped for churn,
+# contraction and transfer_out, so a non-negative value means the sign matches
+# the type. It is null for fx_adjustment, which can go either way.
 _MOVEMENT_DIRECTION_SQL = (
     "case when movement_type in ('churn', 'contraction', 'transfer_out') then -mrr_change "
     "when movement_type in ('new_business', 'expansion', 'reactivation', 'transfer_in') "

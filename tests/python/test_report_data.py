@@ -314,7 +314,7 @@ def quota_backtest() -> pd.DataFrame:
 
 
 def build_sample_warehouse(path: Path, with_quota: bool = True, skip: tuple[str, ...] = ()) -> Path:
-    """Write the sample marts (and quota tables) to a new DuckDB file; `skip` leaves tables out."""
+    """Write the sample marts (and quota tables) to a new DuckDB file, leaving out the tables named in `skip`."""
     tables = {
         "fct_segment_metrics_monthly": segment_metrics(),
         "fct_cohort_retention": cohort_retention(),

@@ -313,7 +313,7 @@ EXPECTED_COUNTS = {
     # customer_id in customers, valid_from regex
     "raw.customer_attributes": (4, 0, 6, 0),
     # sales_rep_id exists, optional columns, key not null + unique, 2 date
-    # regexes, left_on after hired_on
+    # regexes, left_on not before hired_on
     "raw.sales_reps": (1, 0, 6, 0),
     # row count, 3 required columns exist, optional columns, key not null +
     # unique, interval_unit and interval_count not null, interval_unit in set,
@@ -403,6 +403,21 @@ def test_rerun_same_output_dir(clean_warehouse, tmp_path):
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
     assert parse_counts(second.stdout) == EXPECTED_COUNTS
+
+
+def test_empty_strings_count_as_null(warehouse_copy, tmp_path):
+    # The loader writes an empty CSV cell as '', which the checks treat as null.
+    execute(
+        warehouse_copy,
+        "update raw.line_items set plan_id = '', service_period_start = '', "
+        "service_period_end = ' ' where line_item_id = 'li3'",
+        "update raw.customers set trial_started_at = '' where trial_started_at is null",
+    )
+
+    result = run_validation("--warehouse", str(warehouse_copy), "--output-dir", str(tmp_path / "out"))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert parse_counts(result.stdout) == EXPECTED_COUNTS
 
 
 def test_duplicate_grain_row_fails(warehouse_copy, tmp_path):
@@ -574,6 +589,11 @@ def read_pg_env() -> dict[str, str]:
     return values
 
 
+# A database of its own, so the fixture never touches schemas that other
+# tests build in the server's default database.
+PG_FIXTURE_DATABASE = "validation_fixture"
+
+
 @pytest.fixture(scope="module")
 def postgres_env():
     if not PG_ENV_FILE.is_file():
@@ -583,29 +603,34 @@ def postgres_env():
         )
     psycopg2 = pytest.importorskip("psycopg2")
     pg_env = read_pg_env()
-    env = {**os.environ, **pg_env}
     connect_kwargs = {
         "host": pg_env.get("PGHOST"),
         "port": pg_env.get("PGPORT"),
         "user": pg_env.get("PGUSER"),
         "password": pg_env.get("PGPASSWORD") or None,
-        "dbname": pg_env.get("PGDATABASE"),
     }
-    connection = psycopg2.connect(**connect_kwargs)
+    admin = psycopg2.connect(dbname=pg_env.get("PGDATABASE"), **connect_kwargs)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"drop database if exists {PG_FIXTURE_DATABASE}")
+        cursor.execute(f"create database {PG_FIXTURE_DATABASE}")
+
+    connection = psycopg2.connect(dbname=PG_FIXTURE_DATABASE, **connect_kwargs)
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute("drop schema if exists raw cascade")
-        cursor.execute("drop schema if exists marts cascade")
         for statement, rows in fixture_statements():
             if rows:
                 cursor.executemany(statement, rows)
             else:
                 cursor.execute(statement)
+
+    env = {**os.environ, **pg_env, "PGDATABASE": PG_FIXTURE_DATABASE}
     yield env, connection
-    with connection.cursor() as cursor:
-        cursor.execute("drop schema if exists raw cascade")
-        cursor.execute("drop schema if exists marts cascade")
+
     connection.close()
+    with admin.cursor() as cursor:
+        cursor.execute(f"drop database if exists {PG_FIXTURE_DATABASE}")
+    admin.close()
 
 
 @pytest.mark.postgres

@@ -1,0 +1,12 @@
+{#- Fails with every combination of `columns` that appears more than once:
+    the grain test for models keyed by several columns. -#}
+{% test unique_combination(model, columns) %}
+
+select
+    {{ columns | join(', ') }},
+    count(*) as row_count
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+
+{% endtest %}
