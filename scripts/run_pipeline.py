@@ -122,14 +122,18 @@ def run_dbt(arguments: argparse.Namespace, warehouse: Path | None) -> None:
     environment["DBT_TARGET"] = arguments.engine
     if warehouse is not None:
         environment["WAREHOUSE"] = str(warehouse)
+    # Unit tests check the models' logic against fixed inputs and default
+    # variables; the test suite runs them, not a build on a user's data.
+    excluded = ["resource_type:unit_test"]
+    if arguments.skip_dbt_tests:
+        excluded.append("resource_type:test")
     command = [
-        dbt_executable(), "build",
+        dbt_executable(), "--no-use-colors", "build",
         "--project-dir", str(PROJECT_ROOT),
         "--profiles-dir", str(PROJECT_ROOT),
         "--vars", dbt_variables(arguments),
+        "--exclude", *excluded,
     ]
-    if arguments.skip_dbt_tests:
-        command += ["--exclude", "resource_type:test", "resource_type:unit_test"]
     LOGGER.info("dbt build (%s)", arguments.engine)
     completed = subprocess.run(
         command, env=environment, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False

@@ -7,7 +7,8 @@ with
 line_items as (
 
     select * from {{ ref('stg_billing__line_items') }}
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
         and line_kind = 'subscription'
 
 ),
@@ -15,10 +16,13 @@ line_items as (
 subscription_periods as (
 
     select * from {{ ref('stg_billing__subscriptions') }}
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
         and not is_trial
 
 ),
+
+{%- if var('refund_handling') == 'deduct' %}
 
 refunds as (
 
@@ -26,7 +30,8 @@ refunds as (
         invoice_id,
         sum(amount) as refunded_amount
     from {{ ref('stg_billing__transactions') }}
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
         and transaction_kind = 'refund'
         and transaction_result = 'successful'
     group by invoice_id
@@ -43,6 +48,8 @@ invoice_totals as (
     group by invoice_id
 
 ),
+
+{%- endif %}
 
 -- With `refund_handling: deduct`, a refund lowers the positive subscription
 -- lines of its invoice in proportion to their amounts.
@@ -75,10 +82,12 @@ invoice_lines as (
         line_items.is_prorated,
         line_items.cancelled_on
     from line_items
+    {%- if var('refund_handling') == 'deduct' %}
     left join refunds
         on line_items.invoice_id = refunds.invoice_id
     left join invoice_totals
         on line_items.invoice_id = invoice_totals.invoice_id
+    {%- endif %}
 
 ),
 

@@ -17,7 +17,8 @@ trial_lines as (
         customer_id,
         service_period_start as trial_started_on
     from {{ ref('stg_billing__line_items') }}
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
         and line_kind = 'trial'
 
     union all
@@ -26,7 +27,8 @@ trial_lines as (
         customer_id,
         start_date as trial_started_on
     from {{ ref('stg_billing__subscriptions') }}
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
         and is_trial
 
 ),
@@ -68,8 +70,9 @@ converted as (
     select distinct funnel.customer_id
     from funnel
     inner join paid_starts
-        on funnel.customer_id = paid_starts.customer_id
-        and paid_starts.movement_date >= funnel.trial_started_on
+        on
+            funnel.customer_id = paid_starts.customer_id
+            and paid_starts.movement_date >= funnel.trial_started_on
 
 ),
 
@@ -83,7 +86,8 @@ final as (
     from funnel
     left join converted
         on funnel.customer_id = converted.customer_id
-    where (funnel.lead_created_on is not null and funnel.lead_created_on <= {{ as_of_date() }})
+    where
+        (funnel.lead_created_on is not null and funnel.lead_created_on <= {{ as_of_date() }})
         or (funnel.trial_started_on is not null and funnel.trial_started_on <= {{ as_of_date() }})
 
 )

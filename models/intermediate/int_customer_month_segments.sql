@@ -25,9 +25,10 @@ final as (
         customer_months.mrr
     from customer_months
     inner join history
-        on customer_months.customer_id = history.customer_id
-        and customer_months.balance_date >= history.valid_from
-        and (customer_months.balance_date < history.valid_to or history.valid_to is null)
+        on
+            customer_months.customer_id = history.customer_id
+            and customer_months.balance_date >= history.valid_from
+            and (customer_months.balance_date < history.valid_to or history.valid_to is null)
 
 )
 

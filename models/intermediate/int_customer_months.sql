@@ -74,10 +74,13 @@ final as (
         coalesce(change_periods.mrr_after, 0) as mrr
     from grid
     left join change_periods
-        on grid.customer_id = change_periods.customer_id
-        and change_periods.change_date <= grid.balance_date
-        and (change_periods.next_change_date > grid.balance_date
-            or change_periods.next_change_date is null)
+        on
+            grid.customer_id = change_periods.customer_id
+            and change_periods.change_date <= grid.balance_date
+            and (
+                change_periods.next_change_date > grid.balance_date
+                or change_periods.next_change_date is null
+            )
 
 )
 

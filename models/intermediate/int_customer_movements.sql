@@ -34,7 +34,7 @@ exchange_rate_effects as (
         mrr_before,
         mrr_after
     from changes
-    where fx_adjustment <> 0
+    where fx_adjustment != 0
 
 ),
 

@@ -39,7 +39,8 @@ line_events as (
         -mrr_native as native_change,
         -mrr as base_change
     from lines
-    where mrr_end is not null
+    where
+        mrr_end is not null
         and mrr_end <= {{ as_of_date() }}
 
 ),
@@ -146,7 +147,7 @@ history as (
             rows between unbounded preceding and 1 preceding
         ) as last_churned_on
     from clamped
-    where mrr_before <> mrr_after or fx_change <> 0
+    where mrr_before != mrr_after or fx_change != 0
 
 ),
 

@@ -26,7 +26,8 @@ country_regions as (
 attributes as (
 
     select * from {{ ref('stg_billing__customer_attributes') }}
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
         and valid_from <= {{ as_of_date() }}
 
 ),
@@ -45,9 +46,17 @@ lines as (
 
 static_segments as (
 
-    select customer_id, 'all' as segment, 'all' as segment_value from customers
+    select
+        customer_id,
+        'all' as segment,
+        'all' as segment_value
+    from customers
     union all
-    select customer_id, 'country' as segment, country_code as segment_value from customers
+    select
+        customer_id,
+        'country' as segment,
+        country_code as segment_value
+    from customers
     union all
     select
         customers.customer_id,
@@ -57,7 +66,11 @@ static_segments as (
     left join country_regions
         on customers.country_code = country_regions.country_code
     union all
-    select customer_id, 'channel' as segment, channel as segment_value from customers
+    select
+        customer_id,
+        'channel' as segment,
+        channel as segment_value
+    from customers
 
 ),
 
@@ -99,14 +112,15 @@ plans_in_force as (
         lines.plan_id,
         row_number() over (
             partition by changes.customer_id, changes.change_date
-            order by lines.mrr desc, lines.plan_id
+            order by lines.mrr desc, lines.plan_id asc
         ) as plan_rank
     from changes
     inner join lines
-        on changes.customer_id = lines.customer_id
-        and lines.mrr_start <= changes.change_date
-        and (lines.mrr_end > changes.change_date or lines.mrr_end is null)
-        and lines.mrr > 0
+        on
+            changes.customer_id = lines.customer_id
+            and lines.mrr_start <= changes.change_date
+            and (lines.mrr_end > changes.change_date or lines.mrr_end is null)
+            and lines.mrr > 0
     where changes.mrr_after > 0
 
 ),
@@ -170,7 +184,7 @@ periods as (
         segment_value,
         valid_from
     from dynamic_changes
-    where previous_value is null or previous_value <> segment_value
+    where previous_value is null or previous_value != segment_value
 
 ),
 

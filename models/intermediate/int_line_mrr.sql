@@ -43,18 +43,24 @@ cancellations as (
 
 ),
 
+{%- if var('past_due_churn_days') is not none %}
+
 unpaid_invoices as (
 
     -- Invoices with at least one failed payment and no successful one.
     select invoice_id
     from {{ ref('stg_billing__transactions') }}
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
         and transaction_kind = 'payment'
     group by invoice_id
-    having sum(case when transaction_result = 'successful' then 1 else 0 end) = 0
+    having
+        sum(case when transaction_result = 'successful' then 1 else 0 end) = 0
         and sum(case when transaction_result = 'failed' then 1 else 0 end) > 0
 
 ),
+
+{%- endif %}
 
 with_plan as (
 
@@ -66,9 +72,15 @@ with_plan as (
         plans.mrr_factor_denominator,
         case plans.interval_unit
             when 'day' then {{ add_interval('day', '-plans.interval_count', 'lines.period_end') }}
-            when 'week' then {{ add_interval('day', '-7 * plans.interval_count', 'lines.period_end') }}
-            when 'month' then {{ add_interval('month', '-plans.interval_count', 'lines.period_end') }}
-            when 'year' then {{ add_interval('month', '-12 * plans.interval_count', 'lines.period_end') }}
+            when
+                'week'
+                then {{ add_interval('day', '-7 * plans.interval_count', 'lines.period_end') }}
+            when
+                'month'
+                then {{ add_interval('month', '-plans.interval_count', 'lines.period_end') }}
+            when
+                'year'
+                then {{ add_interval('month', '-12 * plans.interval_count', 'lines.period_end') }}
         end as full_interval_start
     from lines
     inner join plans
@@ -120,9 +132,10 @@ converted as (
         end as mrr
     from native
     left join rates
-        on native.currency = rates.currency
-        and native.period_start >= rates.valid_from
-        and (native.period_start < rates.valid_to or rates.valid_to is null)
+        on
+            native.currency = rates.currency
+            and native.period_start >= rates.valid_from
+            and (native.period_start < rates.valid_to or rates.valid_to is null)
 
 ),
 
@@ -161,8 +174,10 @@ recognised as (
     from converted
     left join cancellations
         on converted.subscription_id = cancellations.subscription_id
+    {%- if var('past_due_churn_days') is not none %}
     left join unpaid_invoices
         on converted.invoice_id = unpaid_invoices.invoice_id
+    {%- endif %}
 
 ),
 
@@ -188,7 +203,8 @@ final as (
         period_start as mrr_start,
         mrr_end
     from recognised
-    where mrr_native <> 0
+    where
+        mrr_native != 0
         and (mrr_end is null or mrr_end > period_start)
 
 )

@@ -33,9 +33,10 @@ attributed as (
         movements.mrr_change
     from movements
     inner join history
-        on movements.customer_id = history.customer_id
-        and movements.movement_date >= history.valid_from
-        and (movements.movement_date < history.valid_to or history.valid_to is null)
+        on
+            movements.customer_id = history.customer_id
+            and movements.movement_date >= history.valid_from
+            and (movements.movement_date < history.valid_to or history.valid_to is null)
 
 ),
 

@@ -43,23 +43,27 @@ balances_before as (
         segment_changes.new_value,
         changes.mrr_after as mrr_before_transfer,
         row_number() over (
-            partition by segment_changes.customer_id, segment_changes.segment,
+            partition by
+                segment_changes.customer_id, segment_changes.segment,
                 segment_changes.transfer_date
             order by changes.change_date desc
         ) as recency
     from segment_changes
     inner join changes
-        on segment_changes.customer_id = changes.customer_id
-        and changes.change_date < segment_changes.transfer_date
-    where segment_changes.old_value is not null
-        and segment_changes.old_value <> segment_changes.new_value
+        on
+            segment_changes.customer_id = changes.customer_id
+            and changes.change_date < segment_changes.transfer_date
+    where
+        segment_changes.old_value is not null
+        and segment_changes.old_value != segment_changes.new_value
 
 ),
 
 paying_transfers as (
 
     select * from balances_before
-    where recency = 1
+    where
+        recency = 1
         and mrr_before_transfer > 0
 
 ),

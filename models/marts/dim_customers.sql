@@ -71,11 +71,13 @@ final as (
     left join first_new_business
         on customers.customer_id = first_new_business.customer_id
     left join latest_change
-        on customers.customer_id = latest_change.customer_id
-        and latest_change.recency = 1
+        on
+            customers.customer_id = latest_change.customer_id
+            and latest_change.recency = 1
     left join history as sales_rep
-        on customers.customer_id = sales_rep.customer_id
-        and sales_rep.segment = 'sales_rep_id'
+        on
+            customers.customer_id = sales_rep.customer_id
+            and sales_rep.segment = 'sales_rep_id'
 
 )
 

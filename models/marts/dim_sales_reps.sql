@@ -18,7 +18,7 @@ final as (
         hired_on,
         left_on,
         hired_on <= {{ as_of_date() }}
-            and (left_on is null or left_on > {{ as_of_date() }}) as is_active
+        and (left_on is null or left_on > {{ as_of_date() }}) as is_active
     from sales_reps
 
 )

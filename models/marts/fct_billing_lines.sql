@@ -73,8 +73,9 @@ final as (
         line_mrr.mrr_end
     from all_lines
     left join line_mrr
-        on all_lines.table_name = line_mrr.source_table
-        and all_lines.row_key = line_mrr.line_key
+        on
+            all_lines.table_name = line_mrr.source_table
+            and all_lines.row_key = line_mrr.line_key
 
 )
 

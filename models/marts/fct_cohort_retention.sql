@@ -46,9 +46,13 @@ cohort_members as (
         history.segment_value
     from first_new_business
     inner join history
-        on first_new_business.customer_id = history.customer_id
-        and first_new_business.cohort_started_on >= history.valid_from
-        and (first_new_business.cohort_started_on < history.valid_to or history.valid_to is null)
+        on
+            first_new_business.customer_id = history.customer_id
+            and first_new_business.cohort_started_on >= history.valid_from
+            and (
+                first_new_business.cohort_started_on < history.valid_to
+                or history.valid_to is null
+            )
     where first_new_business.start_rank = 1
 
 ),
@@ -76,8 +80,9 @@ member_months as (
         customer_months.mrr
     from cohort_members
     inner join customer_months
-        on cohort_members.customer_id = customer_months.customer_id
-        and customer_months.month >= cohort_members.cohort_month
+        on
+            cohort_members.customer_id = customer_months.customer_id
+            and customer_months.month >= cohort_members.cohort_month
 
 ),
 
@@ -99,7 +104,7 @@ final as (
 
     select
         retained.cohort_month,
-        {{ dbt.datediff('retained.cohort_month', 'retained.month', 'month') }} as months_since_start,
+        {{ dbt.datediff('retained.cohort_month', 'retained.month', 'month') }} as months_since_start, -- noqa: LT05
         retained.month,
         retained.segment,
         retained.segment_value,
@@ -112,9 +117,10 @@ final as (
         {{ safe_ratio('retained.mrr_retained', 'cohort_sizes.cohort_mrr') }} as mrr_retention
     from retained
     inner join cohort_sizes
-        on retained.cohort_month = cohort_sizes.cohort_month
-        and retained.segment = cohort_sizes.segment
-        and retained.segment_value = cohort_sizes.segment_value
+        on
+            retained.cohort_month = cohort_sizes.cohort_month
+            and retained.segment = cohort_sizes.segment
+            and retained.segment_value = cohort_sizes.segment_value
 
 )
 

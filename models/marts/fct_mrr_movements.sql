@@ -56,24 +56,77 @@ with_segments as (
 
     select
         all_movements.*,
-        {%- for segment, column in [('country', 'country_code'), ('region', 'region'),
-                                    ('channel', 'channel'), ('plan', 'plan_id'),
-                                    ('sales_rep_id', 'sales_rep_id')] %}
         case
-            when all_movements.transfer_segment = '{{ segment }}'
+            when all_movements.transfer_segment = 'country'
                 then all_movements.transfer_segment_value
-            else {{ segment }}_history.segment_value
-        end as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+            else country_history.segment_value
+        end as country_code,
+        case
+            when all_movements.transfer_segment = 'region'
+                then all_movements.transfer_segment_value
+            else region_history.segment_value
+        end as region,
+        case
+            when all_movements.transfer_segment = 'channel'
+                then all_movements.transfer_segment_value
+            else channel_history.segment_value
+        end as channel,
+        case
+            when all_movements.transfer_segment = 'plan'
+                then all_movements.transfer_segment_value
+            else plan_history.segment_value
+        end as plan_id,
+        case
+            when all_movements.transfer_segment = 'sales_rep_id'
+                then all_movements.transfer_segment_value
+            else sales_rep_id_history.segment_value
+        end as sales_rep_id
     from all_movements
-    {%- for segment in ['country', 'region', 'channel', 'plan', 'sales_rep_id'] %}
-    left join history as {{ segment }}_history
-        on all_movements.customer_id = {{ segment }}_history.customer_id
-        and {{ segment }}_history.segment = '{{ segment }}'
-        and all_movements.movement_date >= {{ segment }}_history.valid_from
-        and (all_movements.movement_date < {{ segment }}_history.valid_to
-            or {{ segment }}_history.valid_to is null)
-    {%- endfor %}
+    left join history as country_history
+        on
+            all_movements.customer_id = country_history.customer_id
+            and country_history.segment = 'country'
+            and all_movements.movement_date >= country_history.valid_from
+            and (
+                all_movements.movement_date < country_history.valid_to
+                or country_history.valid_to is null
+            )
+    left join history as region_history
+        on
+            all_movements.customer_id = region_history.customer_id
+            and region_history.segment = 'region'
+            and all_movements.movement_date >= region_history.valid_from
+            and (
+                all_movements.movement_date < region_history.valid_to
+                or region_history.valid_to is null
+            )
+    left join history as channel_history
+        on
+            all_movements.customer_id = channel_history.customer_id
+            and channel_history.segment = 'channel'
+            and all_movements.movement_date >= channel_history.valid_from
+            and (
+                all_movements.movement_date < channel_history.valid_to
+                or channel_history.valid_to is null
+            )
+    left join history as plan_history
+        on
+            all_movements.customer_id = plan_history.customer_id
+            and plan_history.segment = 'plan'
+            and all_movements.movement_date >= plan_history.valid_from
+            and (
+                all_movements.movement_date < plan_history.valid_to
+                or plan_history.valid_to is null
+            )
+    left join history as sales_rep_id_history
+        on
+            all_movements.customer_id = sales_rep_id_history.customer_id
+            and sales_rep_id_history.segment = 'sales_rep_id'
+            and all_movements.movement_date >= sales_rep_id_history.valid_from
+            and (
+                all_movements.movement_date < sales_rep_id_history.valid_to
+                or sales_rep_id_history.valid_to is null
+            )
 
 ),
 

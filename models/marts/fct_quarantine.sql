@@ -73,7 +73,8 @@ final as (
         raw_values,
         source_row_number
     from staged
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
         and warning_rule is not null
 
     {% if load_rejects is not none -%}

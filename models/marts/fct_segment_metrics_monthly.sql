@@ -129,9 +129,11 @@ churned as (
         count(distinct segment_movements.customer_id) as churned_customers
     from segment_movements
     left join started_in_month
-        on segment_movements.month = started_in_month.month
-        and segment_movements.customer_id = started_in_month.customer_id
-    where segment_movements.movement_type = 'churn'
+        on
+            segment_movements.month = started_in_month.month
+            and segment_movements.customer_id = started_in_month.customer_id
+    where
+        segment_movements.movement_type = 'churn'
         and started_in_month.customer_id is null
     group by segment_movements.month, segment_movements.segment, segment_movements.segment_value
 
@@ -164,11 +166,13 @@ retained as (
         ) as mrr_end
     from customer_month_segments as starting
     left join customer_months as ending
-        on starting.customer_id = ending.customer_id
-        and ending.month = {{ add_interval('month', 1, 'starting.month') }}
+        on
+            starting.customer_id = ending.customer_id
+            and ending.month = {{ add_interval('month', 1, 'starting.month') }}
     left join reactivations
-        on starting.customer_id = reactivations.customer_id
-        and reactivations.month = {{ add_interval('month', 1, 'starting.month') }}
+        on
+            starting.customer_id = reactivations.customer_id
+            and reactivations.month = {{ add_interval('month', 1, 'starting.month') }}
     where starting.mrr > 0
 
 ),
@@ -198,9 +202,10 @@ funnel_segments as (
         false as is_trial_converted
     from funnel
     inner join history
-        on funnel.customer_id = history.customer_id
-        and funnel.lead_created_on >= history.valid_from
-        and (funnel.lead_created_on < history.valid_to or history.valid_to is null)
+        on
+            funnel.customer_id = history.customer_id
+            and funnel.lead_created_on >= history.valid_from
+            and (funnel.lead_created_on < history.valid_to or history.valid_to is null)
     where funnel.lead_created_on is not null
 
     union all
@@ -214,9 +219,10 @@ funnel_segments as (
         funnel.is_trial_converted
     from funnel
     inner join history
-        on funnel.customer_id = history.customer_id
-        and funnel.trial_started_on >= history.valid_from
-        and (funnel.trial_started_on < history.valid_to or history.valid_to is null)
+        on
+            funnel.customer_id = history.customer_id
+            and funnel.trial_started_on >= history.valid_from
+            and (funnel.trial_started_on < history.valid_to or history.valid_to is null)
     where funnel.trial_started_on is not null
 
 ),
@@ -229,8 +235,10 @@ funnel_counts as (
         segment_value,
         count(distinct case when lead_month is not null then customer_id end) as leads,
         count(distinct case when trial_month is not null then customer_id end) as trials,
-        count(distinct case when trial_month is not null and is_trial_converted
-            then customer_id end) as trials_converted
+        count(distinct case
+            when trial_month is not null and is_trial_converted
+                then customer_id
+        end) as trials_converted
     from funnel_segments
     group by coalesce(lead_month, trial_month), segment, segment_value
 
@@ -238,13 +246,29 @@ funnel_counts as (
 
 row_keys as (
 
-    select month, segment, segment_value from end_balances
+    select
+        month,
+        segment,
+        segment_value
+    from end_balances
     union
-    select month, segment, segment_value from start_balances
+    select
+        month,
+        segment,
+        segment_value
+    from start_balances
     union
-    select month, segment, segment_value from movement_sums
+    select
+        month,
+        segment,
+        segment_value
+    from movement_sums
     union
-    select month, segment, segment_value from funnel_counts
+    select
+        month,
+        segment,
+        segment_value
+    from funnel_counts
 
 ),
 
@@ -276,29 +300,35 @@ joined as (
     inner join calendar
         on row_keys.month = calendar.month
     left join end_balances
-        on row_keys.month = end_balances.month
-        and row_keys.segment = end_balances.segment
-        and row_keys.segment_value = end_balances.segment_value
+        on
+            row_keys.month = end_balances.month
+            and row_keys.segment = end_balances.segment
+            and row_keys.segment_value = end_balances.segment_value
     left join start_balances
-        on row_keys.month = start_balances.month
-        and row_keys.segment = start_balances.segment
-        and row_keys.segment_value = start_balances.segment_value
+        on
+            row_keys.month = start_balances.month
+            and row_keys.segment = start_balances.segment
+            and row_keys.segment_value = start_balances.segment_value
     left join movement_sums
-        on row_keys.month = movement_sums.month
-        and row_keys.segment = movement_sums.segment
-        and row_keys.segment_value = movement_sums.segment_value
+        on
+            row_keys.month = movement_sums.month
+            and row_keys.segment = movement_sums.segment
+            and row_keys.segment_value = movement_sums.segment_value
     left join churned
-        on row_keys.month = churned.month
-        and row_keys.segment = churned.segment
-        and row_keys.segment_value = churned.segment_value
+        on
+            row_keys.month = churned.month
+            and row_keys.segment = churned.segment
+            and row_keys.segment_value = churned.segment_value
     left join retention
-        on row_keys.month = retention.month
-        and row_keys.segment = retention.segment
-        and row_keys.segment_value = retention.segment_value
+        on
+            row_keys.month = retention.month
+            and row_keys.segment = retention.segment
+            and row_keys.segment_value = retention.segment_value
     left join funnel_counts
-        on row_keys.month = funnel_counts.month
-        and row_keys.segment = funnel_counts.segment
-        and row_keys.segment_value = funnel_counts.segment_value
+        on
+            row_keys.month = funnel_counts.month
+            and row_keys.segment = funnel_counts.segment
+            and row_keys.segment_value = funnel_counts.segment_value
 
 ),
 
@@ -326,7 +356,7 @@ final as (
         transfer_in_mrr,
         transfer_out_mrr,
         new_business_mrr + expansion_mrr + contraction_mrr + churn_mrr + reactivation_mrr
-            + fx_adjustment_mrr + transfer_in_mrr + transfer_out_mrr as net_new_mrr,
+        + fx_adjustment_mrr + transfer_in_mrr + transfer_out_mrr as net_new_mrr,
         {{ safe_ratio('mrr', 'customers') }} as arpa,
         {{ safe_ratio('new_business_mrr', 'new_customers') }} as asp,
         {{ safe_ratio('churned_customers', 'customers_start') }} as customer_churn_rate,

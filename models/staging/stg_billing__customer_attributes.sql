@@ -40,7 +40,7 @@ ranked as (
         ) as same_day_rank,
         min(parsed.attribute_value) over (
             partition by parsed.customer_id, parsed.attribute, parsed.valid_from
-        ) <> max(parsed.attribute_value) over (
+        ) != max(parsed.attribute_value) over (
             partition by parsed.customer_id, parsed.attribute, parsed.valid_from
         ) as has_conflicting_values
     from parsed

@@ -67,7 +67,8 @@ parsed as (
         {{ clean_text('tax_amount') }} as tax_amount_raw,
         {{ clean_text('quantity') }} as quantity_raw,
         {{ clean_text('prorated') }} as prorated_raw,
-        {{ source_row_number(source('billing', 'line_items'), 'line_item_id') }} as source_row_number,
+        {{ source_row_number(source('billing', 'line_items'), 'line_item_id') }}
+            as source_row_number,
         {{ raw_values(['line_item_id', 'invoice_id', 'invoice_date', 'customer_id',
                        'subscription_id', 'plan_id', 'kind', 'service_period_start',
                        'service_period_end', 'currency', 'amount', 'discount_amount',
@@ -85,37 +86,51 @@ checked as (
             when row_number() over (
                 partition by parsed.line_item_id order by parsed.source_row_number
             ) > 1 then 'duplicate_line_item_id'
-            when parsed.line_kind is null
+            when
+                parsed.line_kind is null
                 or parsed.line_kind not in ('subscription', 'one_time', 'trial')
                 then 'invalid_kind'
             when parsed.customer_id is null or customers.customer_id is null then 'unknown_customer'
-            when parsed.service_period_start is null
+            when
+                parsed.service_period_start is null
                 or (parsed.service_period_end is null and parsed.service_period_end_raw is not null)
-                or (parsed.service_period_end is null and parsed.line_kind <> 'one_time')
+                or (parsed.service_period_end is null and parsed.line_kind != 'one_time')
                 or (parsed.invoice_date is null and parsed.invoice_date_raw is not null)
                 or (parsed.cancelled_on is null and parsed.cancelled_at_raw is not null)
                 then 'invalid_date'
-            when parsed.amount is null
+            when
+                parsed.amount is null
                 or (parsed.discount_amount is null and parsed.discount_amount_raw is not null)
                 or (parsed.tax_amount is null and parsed.tax_amount_raw is not null)
-                or ({{ parse_integer('parsed.quantity_raw') }} is null and parsed.quantity_raw is not null)
-                or ({{ parse_boolean('parsed.prorated_raw') }} is null and parsed.prorated_raw is not null)
+                or (
+                    {{ parse_integer('parsed.quantity_raw') }} is null
+                    and parsed.quantity_raw is not null
+                )
+                or (
+                    {{ parse_boolean('parsed.prorated_raw') }} is null
+                    and parsed.prorated_raw is not null
+                )
                 then 'invalid_amount'
             when parsed.line_kind = 'subscription' and parsed.subscription_id is null
                 then 'missing_subscription_id'
-            when parsed.line_kind = 'subscription'
+            when
+                parsed.line_kind = 'subscription'
                 and (parsed.plan_id is null or plans.plan_id is null)
                 then 'unknown_plan'
             when parsed.service_period_end < parsed.service_period_start then 'end_before_start'
-            when parsed.line_kind <> 'one_time'
+            when
+                parsed.line_kind != 'one_time'
                 and parsed.service_period_end = parsed.service_period_start
                 then 'empty_service_period'
             when parsed.amount < 0 and not parsed.is_prorated then 'negative_amount_not_prorated'
             when parsed.currency is null or currencies.currency_code is null then 'unknown_currency'
-            when parsed.line_kind = 'subscription'
-                and parsed.currency <> '{{ var("base_currency") }}'
-                and (first_rates.first_rate_date is null
-                    or first_rates.first_rate_date > parsed.service_period_start)
+            when
+                parsed.line_kind = 'subscription'
+                and parsed.currency != '{{ var("base_currency") }}'
+                and (
+                    first_rates.first_rate_date is null
+                    or first_rates.first_rate_date > parsed.service_period_start
+                )
                 then 'missing_exchange_rate'
         end as basic_rule
     from parsed
@@ -137,7 +152,8 @@ duplicates_ranked as (
     select
         checked.*,
         case
-            when basic_rule is null
+            when
+                basic_rule is null
                 and line_kind = 'subscription'
                 and not is_prorated
                 and amount > 0

@@ -54,7 +54,8 @@ final as (
         case
             when plan_id is null then 'missing_plan_id'
             when plan_id_rank > 1 then 'duplicate_plan_id'
-            when interval_unit is null
+            when
+                interval_unit is null
                 or interval_unit not in ('day', 'week', 'month', 'year')
                 then 'invalid_interval_unit'
             when interval_count is null or interval_count < 1 then 'invalid_interval_count'

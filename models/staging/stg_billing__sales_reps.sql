@@ -18,7 +18,8 @@ parsed as (
         {{ parse_date('left_on') }} as left_on,
         {{ clean_text('hired_on') }} as hired_on_raw,
         {{ clean_text('left_on') }} as left_on_raw,
-        {{ source_row_number(source('billing', 'sales_reps'), 'sales_rep_id') }} as source_row_number,
+        {{ source_row_number(source('billing', 'sales_reps'), 'sales_rep_id') }}
+            as source_row_number,
         {{ raw_values(['sales_rep_id', 'team', 'region', 'hired_on', 'left_on']) }} as raw_values
     from source
 

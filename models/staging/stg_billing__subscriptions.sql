@@ -70,7 +70,8 @@ checked as (
             when parsed.subscription_id is null then 'missing_subscription_id'
             when parsed.customer_id is null or customers.customer_id is null then 'unknown_customer'
             when parsed.plan_id is null or plans.plan_id is null then 'unknown_plan'
-            when parsed.start_date is null
+            when
+                parsed.start_date is null
                 or (parsed.end_date is null and parsed.end_date_raw is not null)
                 then 'invalid_date'
             -- The same period twice: under the same id, or re-imported under
@@ -91,18 +92,28 @@ checked as (
                     parsed.is_trial
                 order by parsed.source_row_number
             ) > 1 then 'duplicate_subscription_period'
-            when parsed.amount is null
-                or ({{ parse_integer('parsed.quantity_raw') }} is null and parsed.quantity_raw is not null)
-                or ({{ parse_boolean('parsed.is_trial_raw') }} is null and parsed.is_trial_raw is not null)
+            when
+                parsed.amount is null
+                or (
+                    {{ parse_integer('parsed.quantity_raw') }} is null
+                    and parsed.quantity_raw is not null
+                )
+                or (
+                    {{ parse_boolean('parsed.is_trial_raw') }} is null
+                    and parsed.is_trial_raw is not null
+                )
                 then 'invalid_amount'
             when parsed.end_date < parsed.start_date then 'end_before_start'
             when parsed.end_date = parsed.start_date then 'empty_service_period'
             when parsed.amount < 0 then 'negative_amount_not_prorated'
             when parsed.currency is null or currencies.currency_code is null then 'unknown_currency'
-            when not parsed.is_trial
-                and parsed.currency <> '{{ var("base_currency") }}'
-                and (first_rates.first_rate_date is null
-                    or first_rates.first_rate_date > parsed.start_date)
+            when
+                not parsed.is_trial
+                and parsed.currency != '{{ var("base_currency") }}'
+                and (
+                    first_rates.first_rate_date is null
+                    or first_rates.first_rate_date > parsed.start_date
+                )
                 then 'missing_exchange_rate'
         end as quarantine_rule
     from parsed

@@ -16,7 +16,8 @@ parsed as (
         lower({{ clean_text('result') }}) as transaction_result,
         {{ parse_date('occurred_at') }} as occurred_on,
         {{ parse_decimal('amount') }} as amount,
-        {{ source_row_number(source('billing', 'transactions'), 'transaction_id') }} as source_row_number,
+        {{ source_row_number(source('billing', 'transactions'), 'transaction_id') }}
+            as source_row_number,
         {{ raw_values(['transaction_id', 'invoice_id', 'kind', 'result',
                        'occurred_at', 'amount']) }} as raw_values
     from source
@@ -27,7 +28,9 @@ ranked as (
 
     select
         parsed.*,
-        row_number() over (partition by transaction_id order by source_row_number) as transaction_rank
+        row_number()
+            over (partition by transaction_id order by source_row_number)
+            as transaction_rank
     from parsed
 
 ),

@@ -17,6 +17,9 @@ COMPANY = "all"
 UNASSIGNED = "unassigned"
 HEALTHY_ATTAINMENT_LOW = 0.55
 HEALTHY_ATTAINMENT_HIGH = 0.70
+# Attainment above this ratio is drawn in the last histogram bin, so that a
+# few outliers do not stretch the axis.
+ATTAINMENT_AXIS_MAX = 3.0
 TRAILING_MONTHS = 12
 
 COMPANY_COLOR = "#222222"
@@ -466,7 +469,7 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
     summary, level = attainment_by_quarter(backtest)
     population = "salespeople" if level == "rep" else "regions"
     rows = backtest[(backtest["level"] == level) & (backtest["quota_mrr"] > 0)]
-    attainment = rows["actual_mrr"] / rows["quota_mrr"]
+    attainment = (rows["actual_mrr"] / rows["quota_mrr"]).clip(upper=ATTAINMENT_AXIS_MAX)
 
     figure = make_subplots(
         rows=1,
@@ -518,7 +521,7 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
     figure.add_trace(
         go.Histogram(
             x=attainment,
-            xbins={"size": 0.1},
+            xbins={"start": 0, "end": ATTAINMENT_AXIS_MAX + 0.25, "size": 0.25},
             marker_color="#9467bd",
             name="Attainment",
             showlegend=False,
@@ -530,7 +533,7 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
     figure.add_vline(x=1.0, line={"color": COMPANY_COLOR, "dash": "dash"}, annotation_text="quota", row=1, col=2)
     figure.update_yaxes(tickformat=".0%", range=[0, 1.08], row=1, col=1)
     figure.update_xaxes(title_text="Back-tested quarter", type="category", row=1, col=1)
-    figure.update_xaxes(title_text="Bookings as a share of quota", tickformat=".0%", row=1, col=2)
+    figure.update_xaxes(title_text=f"Bookings as a share of quota (above {ATTAINMENT_AXIS_MAX:.0%} counted at {ATTAINMENT_AXIS_MAX:.0%})", tickformat=".0%", row=1, col=2)
     figure.update_yaxes(title_text=f"Number of {population}-quarters", row=1, col=2)
     _base_layout(figure, "Back-test: how often the method's quotas would have been reached", height=420)
     figure.update_layout(margin={"t": 90}, bargap=0.35)

@@ -73,6 +73,10 @@ def month_label(month: dt.date) -> str:
     return pd.Timestamp(month).strftime("%B %Y")
 
 
+def short_month_label(month: dt.date) -> str:
+    return pd.Timestamp(month).strftime("%b %Y")
+
+
 def figure_html(figure: go.Figure, div_id: str) -> str:
     """Return the figure as a div and its plotting script, without plotly.js."""
     return figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOT_CONFIG)
@@ -214,7 +218,7 @@ def build_context(data: ReportData, currency: str, generated_at: dt.datetime) ->
         "net_new_by_region": charts.net_new_mrr_by_region_figure(complete_months, currency),
         "waterfall_month": charts.movement_waterfall_figure(month_totals, f"MRR movements in {month_label(last)}", currency),
         "waterfall_year": charts.movement_waterfall_figure(
-            year_totals, f"MRR movements from {month_label(first_of_year)} to {month_label(last)}", currency
+            year_totals, f"MRR movements, {short_month_label(first_of_year)} to {short_month_label(last)}", currency
         ),
         "cohort_customers": charts.cohort_heatmap_figure(data.cohorts, "customer_retention", "Customer retention by cohort (share of the cohort's customers still paying)"),
         "cohort_mrr": charts.cohort_heatmap_figure(data.cohorts, "mrr_retention", "Net MRR retention by cohort (MRR still paid ÷ the cohort's starting MRR)"),

@@ -1,4 +1,4 @@
-"""Read the metric cases in tests/cases and merge them into builds.
+"""Read the metric cases (tests/cases, tests/scenarios) and merge them into builds.
 
 Several cases share one warehouse when their inputs cannot disturb each
 other: no id is used twice, no plan or exchange rate differs, and no case
@@ -13,7 +13,10 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CASES_DIR = Path(__file__).resolve().parents[1] / "cases"
+CASE_DIRS = (
+    Path(__file__).resolve().parents[1] / "cases",
+    Path(__file__).resolve().parents[1] / "scenarios",
+)
 CASE_ATTRIBUTE = "test_case"
 CASE_ATTRIBUTE_START = "1990-01-01"
 
@@ -82,7 +85,12 @@ def load_case(folder: Path) -> Case:
 
 
 def load_cases() -> list[Case]:
-    return [load_case(folder) for folder in sorted(CASES_DIR.iterdir()) if folder.is_dir()]
+    return [
+        load_case(folder)
+        for cases_dir in CASE_DIRS
+        for folder in sorted(cases_dir.iterdir())
+        if folder.is_dir()
+    ]
 
 
 def can_join(group: list[Case], candidate: Case) -> bool:

@@ -291,6 +291,15 @@ def test_attainment_figure_healthy_band() -> None:
     assert sorted(figure.data[1].x) == [0.8] * 5 + [1.2] * 11
 
 
+def test_attainment_histogram_caps_outliers() -> None:
+    backtest = quota_backtest()
+    backtest.loc[0, "actual_mrr"] = 5000.0  # ten times the quota of 500
+
+    figure = charts.attainment_figure(backtest)
+
+    assert max(figure.data[1].x) == 3.0
+
+
 def test_quota_range_figure_values() -> None:
     region = quota_region()
 

@@ -10,8 +10,10 @@ sums as (
         segment,
         sum(mrr) as mrr,
         sum(customers) as customers,
-        sum(new_business_mrr + expansion_mrr + contraction_mrr + churn_mrr
-            + reactivation_mrr + fx_adjustment_mrr) as organic_movements
+        sum(
+            new_business_mrr + expansion_mrr + contraction_mrr + churn_mrr
+            + reactivation_mrr + fx_adjustment_mrr
+        ) as organic_movements
     from {{ ref('fct_segment_metrics_monthly') }}
     group by month, segment
 
@@ -31,6 +33,7 @@ select
 from sums
 inner join company
     on sums.month = company.month
-where abs(sums.mrr - company.mrr) > 0.01
-    or sums.customers <> company.customers
+where
+    abs(sums.mrr - company.mrr) > 0.01
+    or sums.customers != company.customers
     or abs(sums.organic_movements - company.organic_movements) > 0.01

@@ -36,8 +36,9 @@ compared as (
         coalesce(movements.mrr_change, 0) as mrr_change
     from balances
     left join movements
-        on balances.customer_id = movements.customer_id
-        and balances.month = movements.month
+        on
+            balances.customer_id = movements.customer_id
+            and balances.month = movements.month
 
 )
 

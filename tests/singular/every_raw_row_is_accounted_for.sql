@@ -18,14 +18,18 @@ counts as (
     {% for table_name, model_name in tables -%}
     select
         '{{ table_name }}' as table_name,
-        (select count(*) from {{ source('billing', table_name) }}) as raw_rows,
-        (select count(*) from {{ ref(model_name) }} where quarantine_rule is null)
+        (select count(*) as row_count from {{ source('billing', table_name) }}) as raw_rows,
+        (
+            select count(*) as row_count from {{ ref(model_name) }}
+            where quarantine_rule is null
+        )
             as accepted_rows,
         (
-            select count(*) from {{ ref('fct_quarantine') }}
-            where table_name = '{{ table_name }}'
+            select count(*) as row_count from {{ ref('fct_quarantine') }}
+            where
+                table_name = '{{ table_name }}'
                 and severity = 'rejected'
-                and rule <> 'wrong_field_count'
+                and rule != 'wrong_field_count'
         ) as quarantined_rows
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -34,4 +38,4 @@ counts as (
 
 select *
 from counts
-where raw_rows <> accepted_rows + quarantined_rows
+where raw_rows != accepted_rows + quarantined_rows
