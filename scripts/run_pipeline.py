@@ -21,7 +21,6 @@ import datetime as dt
 import importlib.util
 import logging
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -149,20 +148,36 @@ def run_dbt(arguments: argparse.Namespace, warehouse: Path | None) -> None:
         raise StepFailed("dbt build failed:\n" + "\n".join(errors[-60:]))
 
 
+def optional_step_command(
+    step: str, arguments: argparse.Namespace, warehouse: Path | None
+) -> list[str] | None:
+    """Return the command line of an optional step, or None where it cannot run."""
+    output_dir = str(arguments.output_dir)
+    if step == "report":
+        if arguments.engine != "duckdb":
+            LOGGER.info("report: reads DuckDB warehouses only, skipped on %s", arguments.engine)
+            return None
+        command = ["--warehouse", str(warehouse), "--output", str(arguments.output_dir / "report.html")]
+        base_currency = dict(arguments.variables).get("base_currency")
+        if base_currency:
+            command += ["--base-currency", base_currency]
+        return command
+    command = ["--output-dir", output_dir]
+    if arguments.engine == "postgres":
+        return command + ["--engine", "postgres"]
+    return command + ["--warehouse", str(warehouse)]
+
+
 def run_optional_step(step: str, arguments: argparse.Namespace, warehouse: Path | None) -> None:
     module = OPTIONAL_STEPS[step]
     if importlib.util.find_spec(module) is None:
         LOGGER.info("%s: not part of this checkout, skipped", step)
         return
-    command = [sys.executable, "-m", module, "--output-dir", str(arguments.output_dir)]
-    if arguments.engine == "postgres":
-        command += ["--engine", "postgres"]
-    else:
-        command += ["--warehouse", str(warehouse)]
-    if step == "quotas" and arguments.as_of:
-        command += ["--as-of", arguments.as_of]
-    LOGGER.info("%s: %s", step, " ".join(command[2:]))
-    completed = subprocess.run(command, cwd=PROJECT_ROOT, check=False)
+    options = optional_step_command(step, arguments, warehouse)
+    if options is None:
+        return
+    LOGGER.info("%s: python -m %s %s", step, module, " ".join(options))
+    completed = subprocess.run([sys.executable, "-m", module, *options], cwd=PROJECT_ROOT, check=False)
     if completed.returncode != 0:
         raise StepFailed(f"{step} failed with exit code {completed.returncode}")
 

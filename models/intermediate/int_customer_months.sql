@@ -70,7 +70,8 @@ final as (
         grid.customer_id,
         grid.month_start as month,
         grid.balance_date,
-        grid.month_start < {{ month_start(as_of_date()) }} as is_complete_month,
+        -- A month is complete once the as-of date reaches its last day.
+        {{ month_end('grid.month_start') }} <= {{ as_of_date() }} as is_complete_month,
         coalesce(change_periods.mrr_after, 0) as mrr
     from grid
     left join change_periods
