@@ -1,8 +1,8 @@
-"""Quota engine on warehouses built elsewhere: the demo company and RavenStack.
+"""Quota engine on the demo company and on RavenStack.
 
-These tests build nothing. Point them at built warehouses with
-``REVWH_TEST_WAREHOUSE`` (the demo company) and
-``REVWH_TEST_RAVENSTACK_WAREHOUSE`` (RavenStack); each file is copied to a
+The warehouses come from the session fixtures that run the main job, or from
+files named by ``REVWH_TEST_WAREHOUSE`` (the demo company) and
+``REVWH_TEST_RAVENSTACK_WAREHOUSE`` (RavenStack). Each file is copied to a
 temporary folder first, so the quota tables are never written into it.
 """
 
@@ -29,10 +29,8 @@ from test_quota_engine import documented_columns  # noqa: E402
 HEALTHY_ATTAINMENT = (0.55, 0.70)
 
 
-def _run_on_copy(variable: str, tmp_path_factory) -> dict:
-    source = os.environ.get(variable)
-    if not source:
-        pytest.skip(f"{variable} is not set; set it to the path of a built warehouse file to run these tests")
+def _run_on_copy(variable: str, built, tmp_path_factory) -> dict:
+    source = os.environ.get(variable) or str(built.duckdb_path)
     if not Path(source).is_file():
         pytest.fail(f"{variable}={source} is not a file", pytrace=False)
     folder = tmp_path_factory.mktemp(variable.lower())
@@ -54,13 +52,13 @@ def _run_on_copy(variable: str, tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> dict:
-    return _run_on_copy("REVWH_TEST_WAREHOUSE", tmp_path_factory)
+def demo(demo_warehouse, tmp_path_factory) -> dict:
+    return _run_on_copy("REVWH_TEST_WAREHOUSE", demo_warehouse, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def ravenstack(tmp_path_factory) -> dict:
-    return _run_on_copy("REVWH_TEST_RAVENSTACK_WAREHOUSE", tmp_path_factory)
+def ravenstack(ravenstack_warehouse, tmp_path_factory) -> dict:
+    return _run_on_copy("REVWH_TEST_RAVENSTACK_WAREHOUSE", ravenstack_warehouse, tmp_path_factory)
 
 
 def test_demo_tables_have_documented_columns(demo):
