@@ -15,6 +15,9 @@ import pandas as pd
 BASELINE_BLEND = 0.5
 
 DRIVERS = ("leads", "conversion", "deal size", "churn", "stretch")
+# A driver whose region figure is within 0.5 % of the company figure (shown
+# as 0 %) does not explain a difference, so no driver is named.
+NEGLIGIBLE_DRIVER_CHANGE = 0.005
 
 
 def binding_baseline(capacity: float | None, funnel: float | None, history: float) -> tuple[float, str]:
@@ -29,6 +32,18 @@ def binding_baseline(capacity: float | None, funnel: float | None, history: floa
         return max(history, 0.0), "history"
     name = min(available, key=lambda key: available[key])
     return max(available[name], 0.0), name
+
+
+def history_baseline(monthly_deals: float, deal_size: float, season_by_month: list[float]) -> float:
+    """Return the history baseline: monthly deal rate × deal size × Σ seasonal factors.
+
+    ``monthly_deals`` is the region's recent mean count of new customers per
+    month and ``deal_size`` its credibility-weighted deal size, so the product
+    is the region's new-business MRR run-rate per month.
+    """
+    if monthly_deals <= 0 or deal_size <= 0:
+        return 0.0
+    return monthly_deals * deal_size * float(sum(season_by_month))
 
 
 def allocation_weights(
@@ -57,14 +72,20 @@ def gross_need(
     contraction: pd.Series,
     expansion: pd.Series,
     reactivation: pd.Series,
+    floor: pd.Series | None = None,
 ) -> pd.Series:
-    """Return gross new-business MRR needed per region, floored at 0.
+    """Return gross new-business MRR needed per region, floored at ``floor`` (else 0).
 
     Rule: net target + expected churn + expected contraction − expected
     expansion − expected reactivation, all as positive amounts for the period.
+    The engine passes each region's baseline as the floor, so when expansion
+    covers the net target the need is the bookings the region already makes,
+    not 0.
     """
-    need = net_target + churn + contraction - expansion - reactivation
-    return need.clip(lower=0.0)
+    need = (net_target + churn + contraction - expansion - reactivation).clip(lower=0.0)
+    if floor is None:
+        return need
+    return need.clip(lower=floor.reindex(need.index).fillna(0.0).clip(lower=0.0))
 
 
 def region_quotas(need: pd.Series, over_assignment: float) -> pd.Series:
@@ -169,6 +190,11 @@ def explain(
         head = f"{region}: quota {quota:,.0f}"
     if driver is None:
         return None, head + "; no driver could be measured."
+    if abs(float(np.expm1(ratios[driver]))) < NEGLIGIBLE_DRIVER_CHANGE:
+        return None, (
+            head + "; no driver differs from the company figure by 0.5 % or more, so the difference comes "
+            "from the region's share of expected bookings."
+        )
     change = float(np.expm1(ratios[driver]))
     word = "higher" if change >= 0 else "lower"
     phrases = {

@@ -181,6 +181,42 @@ def _rep_history(
     return pd.DataFrame(rows, columns=columns)
 
 
+def _recent_deal_counts(rows: pd.DataFrame, activity: pd.DataFrame, recent_months: list[date]) -> list[float]:
+    """Return the region's new-customer count in each recent month from its first active month on.
+
+    Months before the region's first month with MRR, bookings or leads are
+    left out, so a young region's rate is not diluted by months it did not
+    exist. A month without a row counts 0 deals.
+    """
+    if activity.empty:
+        return []
+    first_active = min(activity["month"])
+    counts = rows.set_index("month")["new_customers"]
+    return [float(counts.get(month, 0.0)) for month in recent_months if month >= first_active]
+
+
+def _history_note(deal_rate: simulation.DealRate, deal_size: float) -> str:
+    return (
+        f"No salespeople and no leads: the baseline is {deal_rate.monthly_mean:.1f} new customers a month "
+        f"over the last {deal_rate.months} months × deal size {deal_size:,.0f} × the seasonal factors, "
+        "and the simulated deal rate varies as those monthly counts did."
+    )
+
+
+def _floor_note(row: pd.Series) -> str:
+    baseline = f"the {row['binding_constraint']} baseline of {float(row['baseline_mrr']):,.0f}"
+    need = float(row["need_before_floor_mrr"])
+    if need <= 0:
+        return (
+            "Expected expansion and reactivation exceed the net target plus expected churn and contraction, "
+            f"so the gross need is {baseline} (the bookings expected anyway) instead of 0."
+        )
+    return (
+        f"The net target needs only {need:,.0f} of new business, less than the bookings expected anyway, "
+        f"so the gross need is {baseline}."
+    )
+
+
 def _flags_text(flags: list[str]) -> str:
     return ";".join(dict.fromkeys(flags)) if flags else "ok"
 
@@ -391,8 +427,9 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
         if conversion is not None and asp > 0:
             funnel = expected_leads * conversion * asp
 
-        recent = rows[rows["month"].isin(recent_months)]["new_business_mrr"]
-        history = float(recent.sum()) / len(recent_months) * float(sum(season_by_month))
+        # History: the recent deal rate × deal size, the baseline when neither capacity nor funnel exists.
+        deal_rate = simulation.fit_deal_rate(_recent_deal_counts(rows, activity, recent_months), MONTHS_IN_PERIOD)
+        history = allocation.history_baseline(deal_rate.monthly_mean, asp, season_by_month)
         baseline, binding = allocation.binding_baseline(capacity, funnel, history)
 
         # Expected movements over the period from the as-of MRR.
@@ -413,7 +450,8 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
         if posterior is not None:
             multipliers = simulation.beta_multipliers(rng, posterior[0], posterior[1], sims)
         else:
-            multipliers = simulation.gamma_multipliers(rng, simulation.NO_FUNNEL_GAMMA_SHAPE, sims)
+            shape = deal_rate.gamma_shape if deal_rate.gamma_shape is not None else simulation.NO_FUNNEL_GAMMA_SHAPE
+            multipliers = simulation.gamma_multipliers(rng, shape, sims)
         expected_deals = baseline / asp if asp > 0 else 0.0
         bookings = simulation.simulate_bookings(rng, expected_deals, multipliers, asp, log_sd)
         region_sims[region] = bookings
@@ -453,6 +491,7 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
                 "churn_rate_raw_monthly": churn_raw,
                 "z_churn": float(churn_result.z.get(region, 0.0)),
                 "expected_deals": expected_deals,
+                "deal_rate": deal_rate,
                 "is_provisional": months_of_history < PROVISIONAL_MONTHS,
             }
         )
@@ -465,6 +504,14 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
     table["allocation_weight"] = weights
     table["net_target_mrr"] = weights * target
     table["gross_need_mrr"] = allocation.gross_need(
+        table["net_target_mrr"],
+        table["expected_churn_mrr"],
+        table["expected_contraction_mrr"],
+        table["expected_expansion_mrr"],
+        table["expected_reactivation_mrr"],
+        floor=table["baseline_mrr"].astype(float),
+    )
+    table["need_before_floor_mrr"] = allocation.gross_need(
         table["net_target_mrr"],
         table["expected_churn_mrr"],
         table["expected_contraction_mrr"],
@@ -617,7 +664,9 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
         )
         extra = list(row["extra"])
         if row["binding_constraint"] == "history":
-            extra.append("Neither capacity nor funnel could be measured: recent bookings are the baseline.")
+            extra.append(_history_note(row["deal_rate"], float(row["deal_size_mrr"])))
+        if float(row["need_before_floor_mrr"]) < float(row["gross_need_mrr"]):
+            extra.append(_floor_note(row))
         output_rows.append(
             {
                 "period": period.label,

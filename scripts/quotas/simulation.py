@@ -2,7 +2,8 @@
 
 Deals in a period are Poisson with mean ``expected_deals × M``, where the
 multiplier M has mean 1 and carries the uncertainty of the conversion rate
-(Beta posterior) or, without a funnel, of the deal rate itself (Gamma). Deal
+(Beta posterior) or, without a funnel, of the deal rate itself (Gamma fitted
+to the region's monthly deal counts). Deal
 sizes are lognormal with the region's mean deal size and log-scale standard
 deviation. Bookings are the sum of the deal sizes.
 """
@@ -17,7 +18,8 @@ import numpy as np
 # lognormal deal sizes is drawn from its normal approximation (central limit
 # theorem) to bound memory at about 40 MB.
 MAX_EXACT_DEAL_DRAWS = 5_000_000
-# Gamma shape for the deal-rate multiplier of a region without leads: a
+# Gamma shape for the deal-rate multiplier of a region without leads and
+# without any deal in its recent months, so no rate can be fitted: a
 # coefficient of variation of 1 / sqrt(20), about 22 %.
 NO_FUNNEL_GAMMA_SHAPE = 20.0
 
@@ -44,6 +46,49 @@ def beta_multipliers(rng: np.random.Generator, alpha: float, beta: float, size: 
 def gamma_multipliers(rng: np.random.Generator, shape: float, size: int) -> np.ndarray:
     """Draw Gamma(shape, scale = 1 / shape) multipliers with mean 1 and variance 1 / shape."""
     return rng.gamma(shape, 1.0 / shape, size)
+
+
+@dataclass(frozen=True)
+class DealRate:
+    """A region's monthly deal count fitted as a gamma-Poisson (negative binomial).
+
+    ``gamma_shape`` is the shape of the mean-1 Gamma multiplier of the
+    period's deal rate, or None when the counts hold no deal.
+    """
+
+    monthly_mean: float
+    months: int
+    total_deals: float
+    excess_variance: float
+    gamma_shape: float | None
+
+
+def fit_deal_rate(monthly_counts: np.ndarray | list[float], months_in_period: int = 3) -> DealRate:
+    """Fit the deal rate of a period from monthly deal counts.
+
+    The monthly rate is the mean count m over the n months. Its uncertainty
+    for the period has two parts, added as squared coefficients of variation:
+
+    - estimation: the Gamma(Σ counts, n) posterior of a Poisson rate under a
+      flat prior has CV² = 1 / Σ counts;
+    - overdispersion: the sample variance s² (ddof = 1) in excess of the
+      Poisson variance m is the variance of the true monthly rate (method of
+      moments of the negative binomial). Months of the period are taken as
+      independent, so the period's rate has CV² = (s² − m) / (months × m²).
+
+    The multiplier is Gamma with shape 1 / CV² and mean 1. With one month the
+    excess is taken as 0.
+    """
+    counts = np.asarray(monthly_counts, dtype=float)
+    months = int(counts.size)
+    total = float(counts.sum())
+    if months == 0 or total <= 0:
+        return DealRate(0.0, months, max(total, 0.0), 0.0, None)
+    mean = total / months
+    variance = float(np.var(counts, ddof=1)) if months >= 2 else mean
+    excess = max(variance - mean, 0.0)
+    squared_cv = 1.0 / total + excess / (months_in_period * mean**2)
+    return DealRate(mean, months, total, excess, 1.0 / squared_cv)
 
 
 def simulate_bookings(

@@ -110,6 +110,20 @@ def close(actual, expected: str) -> bool:
     return abs(float(actual) - float(expected)) <= TOLERANCE
 
 
+def compare_rows(expected: dict, actual: dict, label: str = "") -> list[str]:
+    """List the keys missing from or added to `actual`, and the amounts off by more than a cent."""
+    problems = [f"{label}missing {key}" for key in sorted(expected.keys() - actual.keys())]
+    problems += [
+        f"{label}unexpected {key}: {actual[key]}" for key in sorted(actual.keys() - expected.keys())
+    ]
+    problems += [
+        f"{label}{key}: {actual[key]} != {value}"
+        for key, value in expected.items()
+        if key in actual and not close(actual[key], value)
+    ]
+    return problems
+
+
 def check_customer_mrr(warehouse: Warehouse, case: Case, rows) -> list[str]:
     customers = {row["customer_id"] for row in rows}
     frame = warehouse.query(
@@ -142,14 +156,7 @@ def check_movements(warehouse: Warehouse, case: Case, rows) -> list[str]:
             row["mrr_change"]
         for row in rows
     }
-    problems = [f"missing movement {key}" for key in sorted(expected.keys() - actual.keys())]
-    problems += [f"unexpected movement {key}: {actual[key]}" for key in sorted(actual.keys() - expected.keys())]
-    problems += [
-        f"{key}: mrr_change {actual[key]} != {value}"
-        for key, value in expected.items()
-        if key in actual and not close(actual[key], value)
-    ]
-    return problems
+    return compare_rows(expected, actual)
 
 
 def check_segment_movements(warehouse: Warehouse, case: Case, rows) -> list[str]:
@@ -174,13 +181,7 @@ def check_segment_movements(warehouse: Warehouse, case: Case, rows) -> list[str]
                 row["mrr_change"]
             for row in rows if row["segment"] == segment
         }
-        problems += [f"{segment}: missing {key}" for key in sorted(expected.keys() - actual.keys())]
-        problems += [f"{segment}: unexpected {key}" for key in sorted(actual.keys() - expected.keys())]
-        problems += [
-            f"{segment} {key}: {actual[key]} != {value}"
-            for key, value in expected.items()
-            if key in actual and not close(actual[key], value)
-        ]
+        problems += compare_rows(expected, actual, f"{segment}: ")
     return problems
 
 
