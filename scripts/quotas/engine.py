@@ -27,8 +27,8 @@ from scripts.quotas.statistics import (
 
 LOGGER = logging.getLogger(__name__)
 
-# Months at the end of the window whose mean gives the expected monthly
-# leads and, when neither capacity nor funnel exists, the history baseline.
+# Months at the end of the window whose means give the expected monthly
+# leads and the monthly deal rate (history baseline and its Gamma fit).
 RECENT_MONTHS = 6
 FEW_DEALS = 10
 MONTHS_IN_PERIOD = 3
@@ -241,11 +241,72 @@ def _notes(flags: list[str], extra: list[str]) -> str:
 
 def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
     """Recommend region and rep quotas for one period (method steps 1 to 10)."""
-    data = inputs
+    rng = np.random.default_rng(parameters.seed)
+    history = _read_history(inputs, parameters)
+    estimates = _estimate_figures(history)
+
+    region_records = []
+    region_sims: dict[str, np.ndarray] = {}
+    region_multipliers: dict[str, np.ndarray] = {}
+    for region in history.regions:
+        record, bookings, multipliers = _region_record(region, history, estimates, parameters, rng)
+        region_records.append(record)
+        region_sims[region] = bookings
+        region_multipliers[region] = multipliers
+    table = pd.DataFrame(region_records).set_index("region")
+
+    _allocate(table, history.target, parameters)
+    rep_records, phasing_records = _rep_quotas(history, table, region_sims, region_multipliers, parameters, rng)
+    output_rows = _region_rows(history, estimates, table, region_sims, parameters)
+
+    prior = estimates.prior
+    facts = {
+        "window_start": history.window[0],
+        "window_months": len(history.window),
+        "ramp_factors": history.curve.factors,
+        "ramp_fitted": history.curve.fitted,
+        "seasonality": history.season.method,
+        "conversion_prior": None if prior is None else (prior.alpha, prior.beta, prior.method),
+        "k_productivity": estimates.productivity.k,
+        "k_deal_size": estimates.deal_size.k,
+        "k_churn": estimates.rates["churn_mrr"].k,
+    }
+    LOGGER.info(
+        "quotas for %s as of %s: net target %.2f, %d regions, %d reps",
+        parameters.period.label, parameters.as_of_month, history.target, len(history.regions), len(rep_records),
+    )
+    return QuotaResult(
+        regions=pd.DataFrame(output_rows),
+        reps=pd.DataFrame(rep_records, columns=REP_COLUMNS),
+        phasing=pd.DataFrame(phasing_records, columns=PHASING_COLUMNS),
+        net_new_target=history.target,
+        facts=facts,
+    )
+
+
+@dataclass
+class _History:
+    """History window, target, seasonality, ramp and active reps (steps 1, 3 and 4)."""
+
+    segments: pd.DataFrame
+    window: list[date]
+    region_rows: pd.DataFrame
+    company_window: pd.DataFrame
+    recent_months: list[date]
+    deals_window: pd.DataFrame
+    target: float
+    season: seasonality.SeasonalFactors
+    season_by_month: list[float]
+    rep_history: pd.DataFrame
+    curve: ramp.RampCurve
+    active: pd.DataFrame
+    regions: list[str]
+
+
+def _read_history(data: QuotaInputs, parameters: QuotaParameters) -> _History:
+    """Select the history window and fit the target, seasonal factors and ramp (steps 1, 3 and 4)."""
     as_of = parameters.as_of_month
     period = parameters.period
-    rng = np.random.default_rng(parameters.seed)
-    sims = parameters.simulations
 
     segments = data.segment_monthly
     complete = segments[segments["is_complete_month"] & (segments["month"] <= as_of)]
@@ -280,9 +341,29 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
     else:
         rep_history["ramp"] = pd.Series(dtype=float)
 
-    # Active reps and their ramp in each month of the period.
+    active = _active_reps(data.sales_reps, tenures, curve, period)
+
+    regions = sorted(
+        set(region_rows.loc[(region_rows["mrr"] > 0) | (region_rows["new_business_mrr"] > 0)
+                            | (region_rows["leads"] > 0), "segment_value"])
+        | set(active["region"])
+    )
+    if not regions:
+        raise InsufficientDataError(
+            f"no region has MRR, bookings or leads in the history window {window[0]:%Y-%m} to {as_of:%Y-%m}"
+        )
+    return _History(
+        segments, window, region_rows, company_window, recent_months, deals_window, target, season,
+        season_by_month, rep_history, curve, active, regions,
+    )
+
+
+def _active_reps(
+    sales_reps: pd.DataFrame, tenures: dict[str, _RepTenure], curve: ramp.RampCurve, period: Period
+) -> pd.DataFrame:
+    """Return the reps active in the period with their ramp factor in each of its months."""
     active_reps = []
-    for rep in data.sales_reps.itertuples(index=False):
+    for rep in sales_reps.itertuples(index=False):
         if rep.left_on is not None and rep.left_on <= period.start:
             continue
         if rep.hired_on is not None and month_start(rep.hired_on) > period.months[-1]:
@@ -302,21 +383,32 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
                 "flag": tenure.flag,
             }
         )
-    active = pd.DataFrame(
+    return pd.DataFrame(
         active_reps,
         columns=["sales_rep_id", "sales_rep_name", "region", "hired_on", "tenure_start", "tenure_months",
                  "month_factors", "flag"],
     )
 
-    regions = sorted(
-        set(region_rows.loc[(region_rows["mrr"] > 0) | (region_rows["new_business_mrr"] > 0)
-                            | (region_rows["leads"] > 0), "segment_value"])
-        | set(active["region"])
-    )
-    if not regions:
-        raise InsufficientDataError(
-            f"no region has MRR, bookings or leads in the history window {window[0]:%Y-%m} to {as_of:%Y-%m}"
-        )
+
+@dataclass
+class _Estimates:
+    """Credibility-weighted figures across regions (step 2)."""
+
+    productivity: credibility.CredibilityResult
+    positive_deals: pd.DataFrame
+    deal_size: credibility.CredibilityResult
+    company_log_sd: float
+    rates: dict[str, credibility.CredibilityResult]
+    lead_totals: pd.DataFrame
+    prior: credibility.BetaPrior | None
+    company_conversion: float | None
+    company_asp: float | None
+
+
+def _estimate_figures(history: _History) -> _Estimates:
+    """Estimate productivity, deal size, movement rates and conversion across regions (step 2)."""
+    rep_history, region_rows, deals_window = history.rep_history, history.region_rows, history.deals_window
+    company_window = history.company_window
 
     # Step 2a: productivity per ramped rep-month (Bühlmann–Straub over region-months).
     ramped_by_region_month = rep_history.groupby(["region", "month"])["ramp"].sum() if not rep_history.empty else pd.Series(dtype=float)
@@ -359,146 +451,157 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
     company_asp = safe_ratio(float(positive_deals["mrr_change"].sum()), len(positive_deals))
     if company_asp is None:
         company_asp = safe_ratio(float(company_window["new_business_mrr"].sum()), float(company_window["new_customers"].sum()))
+    return _Estimates(
+        productivity, positive_deals, deal_size, company_log_sd, rates, lead_totals, prior, company_conversion,
+        company_asp,
+    )
 
-    region_records = []
-    region_sims: dict[str, np.ndarray] = {}
-    region_multipliers: dict[str, np.ndarray] = {}
-    for region in regions:
-        rows = region_rows[region_rows["segment_value"] == region].sort_values("month")
-        flags: list[str] = []
-        extra: list[str] = []
-        activity = rows[(rows["mrr"] > 0) | (rows["new_business_mrr"] > 0) | (rows["leads"] > 0) | (rows["mrr_start"] > 0)]
-        months_of_history = int(activity["month"].nunique())
-        if months_of_history < PROVISIONAL_MONTHS:
-            flags.append("provisional_history")
 
-        region_deals = positive_deals[positive_deals["region"] == region]["mrr_change"]
-        deals_count = int(region_deals.size)
-        if deals_count < FEW_DEALS:
-            flags.append("few_deals")
+def _region_record(
+    region: str, history: _History, estimates: _Estimates, parameters: QuotaParameters, rng: np.random.Generator
+) -> tuple[dict[str, object], np.ndarray, np.ndarray]:
+    """Measure one region: deal size, capacity, funnel, baseline, movements and its simulation (steps 5 and 6)."""
+    region_rows, active, recent_months = history.region_rows, history.active, history.recent_months
+    season_by_month = history.season_by_month
+    positive_deals, deal_size, company_asp = estimates.positive_deals, estimates.deal_size, estimates.company_asp
+    company_log_sd, productivity, rates = estimates.company_log_sd, estimates.productivity, estimates.rates
+    lead_totals, prior = estimates.lead_totals, estimates.prior
+    as_of, sims = parameters.as_of_month, parameters.simulations
 
-        # Deal size and dispersion.
-        asp = float(deal_size.blended.get(region, deal_size.collective_mean if np.isfinite(deal_size.collective_mean) else (company_asp or 0.0)))
-        z_asp = float(deal_size.z.get(region, 0.0))
-        raw_asp = float(region_deals.mean()) if deals_count else None
-        region_log_sd = fit_log_sd(region_deals.to_numpy())
-        log_sd = company_log_sd if region_log_sd is None else z_asp * region_log_sd + (1 - z_asp) * company_log_sd
+    rows = region_rows[region_rows["segment_value"] == region].sort_values("month")
+    flags: list[str] = []
+    extra: list[str] = []
+    activity = rows[(rows["mrr"] > 0) | (rows["new_business_mrr"] > 0) | (rows["leads"] > 0) | (rows["mrr_start"] > 0)]
+    months_of_history = int(activity["month"].nunique())
+    if months_of_history < PROVISIONAL_MONTHS:
+        flags.append("provisional_history")
 
-        # Productivity and capacity.
-        region_reps = active[active["region"] == region]
-        rep_count = len(region_reps)
-        ramped_by_month = [float(sum(f[i] for f in region_reps["month_factors"])) for i in range(MONTHS_IN_PERIOD)]
-        if rep_count == 0:
-            flags.append("no_sales_reps")
-        elif rep_count == 1:
-            flags.append("single_rep")
-        productivity_value = None
-        productivity_raw = None
-        z_productivity = None
-        if rep_count > 0:
-            if region in productivity.blended.index:
-                productivity_value = float(productivity.blended[region])
-                productivity_raw = float(productivity.group_mean[region])
-                z_productivity = float(productivity.z[region])
-            elif np.isfinite(productivity.collective_mean):
-                productivity_value = productivity.collective_mean
-                z_productivity = 0.0
-                extra.append("No ramped history for these reps: company productivity used.")
-        capacity = None
-        if productivity_value is not None:
-            capacity = float(sum(r * productivity_value * s for r, s in zip(ramped_by_month, season_by_month)))
+    region_deals = positive_deals[positive_deals["region"] == region]["mrr_change"]
+    deals_count = int(region_deals.size)
+    if deals_count < FEW_DEALS:
+        flags.append("few_deals")
 
-        # Conversion and funnel.
-        leads_total = float(lead_totals["leads"].get(region, 0.0))
-        conversion = conversion_raw = None
-        posterior = None
-        expected_leads = 0.0
-        if leads_total > 0 and prior is not None:
-            successes = min(float(lead_totals["new_customers"].get(region, 0.0)), leads_total)
-            conversion_raw = successes / leads_total
-            post_alpha, post_beta, conversion = credibility.posterior_conversion(prior, successes, leads_total)
-            posterior = (post_alpha, post_beta)
-            recent_leads = rows[rows["month"].isin(recent_months)]["leads"]
-            monthly_leads = float(recent_leads.sum()) / len(recent_months)
-            expected_leads = float(sum(monthly_leads * s for s in season_by_month))
-        else:
-            flags.append("no_leads")
-        funnel = None
-        if conversion is not None and asp > 0:
-            funnel = expected_leads * conversion * asp
+    # Deal size and dispersion.
+    asp = float(deal_size.blended.get(region, deal_size.collective_mean if np.isfinite(deal_size.collective_mean) else (company_asp or 0.0)))
+    z_asp = float(deal_size.z.get(region, 0.0))
+    raw_asp = float(region_deals.mean()) if deals_count else None
+    region_log_sd = fit_log_sd(region_deals.to_numpy())
+    log_sd = company_log_sd if region_log_sd is None else z_asp * region_log_sd + (1 - z_asp) * company_log_sd
 
-        # History: the recent deal rate × deal size, the baseline when neither capacity nor funnel exists.
-        deal_rate = simulation.fit_deal_rate(_recent_deal_counts(rows, activity, recent_months), MONTHS_IN_PERIOD)
-        history = allocation.history_baseline(deal_rate.monthly_mean, asp, season_by_month)
-        baseline, binding = allocation.binding_baseline(capacity, funnel, history)
+    # Productivity and capacity.
+    region_reps = active[active["region"] == region]
+    rep_count = len(region_reps)
+    ramped_by_month = [float(sum(f[i] for f in region_reps["month_factors"])) for i in range(MONTHS_IN_PERIOD)]
+    if rep_count == 0:
+        flags.append("no_sales_reps")
+    elif rep_count == 1:
+        flags.append("single_rep")
+    productivity_value = None
+    productivity_raw = None
+    z_productivity = None
+    if rep_count > 0:
+        if region in productivity.blended.index:
+            productivity_value = float(productivity.blended[region])
+            productivity_raw = float(productivity.group_mean[region])
+            z_productivity = float(productivity.z[region])
+        elif np.isfinite(productivity.collective_mean):
+            productivity_value = productivity.collective_mean
+            z_productivity = 0.0
+            extra.append("No ramped history for these reps: company productivity used.")
+    capacity = None
+    if productivity_value is not None:
+        capacity = float(sum(r * productivity_value * s for r, s in zip(ramped_by_month, season_by_month)))
 
-        # Expected movements over the period from the as-of MRR.
-        last = rows[rows["month"] == as_of]
-        mrr_as_of = float(last["mrr"].iloc[0]) if not last.empty else 0.0
-        expected = {}
-        rate_values = {}
-        for column, result in rates.items():
-            rate = float(result.blended.get(region, result.collective_mean if np.isfinite(result.collective_mean) else 0.0))
-            rate_values[column] = rate
-            expected[column] = mrr_as_of * rate * MONTHS_IN_PERIOD
-        if float(rows["churn_mrr"].sum()) == 0.0:
-            flags.append("zero_churn")
-        churn_result = rates["churn_mrr"]
-        churn_raw = float(churn_result.group_mean[region]) if region in churn_result.group_mean.index else None
+    # Conversion and funnel.
+    leads_total = float(lead_totals["leads"].get(region, 0.0))
+    conversion = conversion_raw = None
+    posterior = None
+    expected_leads = 0.0
+    if leads_total > 0 and prior is not None:
+        successes = min(float(lead_totals["new_customers"].get(region, 0.0)), leads_total)
+        conversion_raw = successes / leads_total
+        post_alpha, post_beta, conversion = credibility.posterior_conversion(prior, successes, leads_total)
+        posterior = (post_alpha, post_beta)
+        recent_leads = rows[rows["month"].isin(recent_months)]["leads"]
+        monthly_leads = float(recent_leads.sum()) / len(recent_months)
+        expected_leads = float(sum(monthly_leads * s for s in season_by_month))
+    else:
+        flags.append("no_leads")
+    funnel = None
+    if conversion is not None and asp > 0:
+        funnel = expected_leads * conversion * asp
 
-        # Step 6: region simulation.
-        if posterior is not None:
-            multipliers = simulation.beta_multipliers(rng, posterior[0], posterior[1], sims)
-        else:
-            shape = deal_rate.gamma_shape if deal_rate.gamma_shape is not None else simulation.NO_FUNNEL_GAMMA_SHAPE
-            multipliers = simulation.gamma_multipliers(rng, shape, sims)
-        expected_deals = baseline / asp if asp > 0 else 0.0
-        bookings = simulation.simulate_bookings(rng, expected_deals, multipliers, asp, log_sd)
-        region_sims[region] = bookings
-        region_multipliers[region] = multipliers
+    # History: the recent deal rate × deal size, the baseline when neither capacity nor funnel exists.
+    deal_rate = simulation.fit_deal_rate(_recent_deal_counts(rows, activity, recent_months), MONTHS_IN_PERIOD)
+    history = allocation.history_baseline(deal_rate.monthly_mean, asp, season_by_month)
+    baseline, binding = allocation.binding_baseline(capacity, funnel, history)
 
-        region_records.append(
-            {
-                "region": region,
-                "flags": flags,
-                "extra": extra,
-                "months_of_history": months_of_history,
-                "deals_in_history": deals_count,
-                "deal_size_mrr": asp,
-                "deal_size_raw_mrr": raw_asp,
-                "deal_size_log_sd": log_sd,
-                "z_deal_size": z_asp,
-                "productivity_mrr": productivity_value,
-                "productivity_raw_mrr": productivity_raw,
-                "z_productivity": z_productivity,
-                "sales_reps": rep_count,
-                "ramped_by_month": ramped_by_month,
-                "ramped_rep_equivalents": float(np.mean(ramped_by_month)),
-                "capacity_mrr": capacity,
-                "conversion_rate": conversion,
-                "conversion_rate_raw": conversion_raw,
-                "expected_leads": expected_leads,
-                "funnel_mrr": funnel,
-                "baseline_mrr": baseline,
-                "binding_constraint": binding,
-                "mrr_as_of": mrr_as_of,
-                "expected_churn_mrr": expected["churn_mrr"],
-                "expected_contraction_mrr": expected["contraction_mrr"],
-                "expected_expansion_mrr": expected["expansion_mrr"],
-                "expected_reactivation_mrr": expected["reactivation_mrr"],
-                "rates": rate_values,
-                "churn_rate_monthly": rate_values["churn_mrr"],
-                "churn_rate_raw_monthly": churn_raw,
-                "z_churn": float(churn_result.z.get(region, 0.0)),
-                "expected_deals": expected_deals,
-                "deal_rate": deal_rate,
-                "is_provisional": months_of_history < PROVISIONAL_MONTHS,
-            }
-        )
+    # Expected movements over the period from the as-of MRR.
+    last = rows[rows["month"] == as_of]
+    mrr_as_of = float(last["mrr"].iloc[0]) if not last.empty else 0.0
+    expected = {}
+    rate_values = {}
+    for column, result in rates.items():
+        rate = float(result.blended.get(region, result.collective_mean if np.isfinite(result.collective_mean) else 0.0))
+        rate_values[column] = rate
+        expected[column] = mrr_as_of * rate * MONTHS_IN_PERIOD
+    if float(rows["churn_mrr"].sum()) == 0.0:
+        flags.append("zero_churn")
+    churn_result = rates["churn_mrr"]
+    churn_raw = float(churn_result.group_mean[region]) if region in churn_result.group_mean.index else None
 
-    table = pd.DataFrame(region_records).set_index("region")
+    # Step 6: region simulation.
+    if posterior is not None:
+        multipliers = simulation.beta_multipliers(rng, posterior[0], posterior[1], sims)
+    else:
+        shape = deal_rate.gamma_shape if deal_rate.gamma_shape is not None else simulation.NO_FUNNEL_GAMMA_SHAPE
+        multipliers = simulation.gamma_multipliers(rng, shape, sims)
+    expected_deals = baseline / asp if asp > 0 else 0.0
+    bookings = simulation.simulate_bookings(rng, expected_deals, multipliers, asp, log_sd)
 
-    # Steps 7 and 8: weights, net target split, gross need, quotas.
+    record = (
+        {
+            "region": region,
+            "flags": flags,
+            "extra": extra,
+            "months_of_history": months_of_history,
+            "deals_in_history": deals_count,
+            "deal_size_mrr": asp,
+            "deal_size_raw_mrr": raw_asp,
+            "deal_size_log_sd": log_sd,
+            "z_deal_size": z_asp,
+            "productivity_mrr": productivity_value,
+            "productivity_raw_mrr": productivity_raw,
+            "z_productivity": z_productivity,
+            "sales_reps": rep_count,
+            "ramped_by_month": ramped_by_month,
+            "ramped_rep_equivalents": float(np.mean(ramped_by_month)),
+            "capacity_mrr": capacity,
+            "conversion_rate": conversion,
+            "conversion_rate_raw": conversion_raw,
+            "expected_leads": expected_leads,
+            "funnel_mrr": funnel,
+            "baseline_mrr": baseline,
+            "binding_constraint": binding,
+            "mrr_as_of": mrr_as_of,
+            "expected_churn_mrr": expected["churn_mrr"],
+            "expected_contraction_mrr": expected["contraction_mrr"],
+            "expected_expansion_mrr": expected["expansion_mrr"],
+            "expected_reactivation_mrr": expected["reactivation_mrr"],
+            "rates": rate_values,
+            "churn_rate_monthly": rate_values["churn_mrr"],
+            "churn_rate_raw_monthly": churn_raw,
+            "z_churn": float(churn_result.z.get(region, 0.0)),
+            "expected_deals": expected_deals,
+            "deal_rate": deal_rate,
+            "is_provisional": months_of_history < PROVISIONAL_MONTHS,
+        }
+    )
+    return record, bookings, multipliers
+
+
+def _allocate(table: pd.DataFrame, target: float, parameters: QuotaParameters) -> None:
+    """Add weights, net targets, gross needs and quotas to the region table (steps 7 and 8)."""
     potential = table["funnel_mrr"].astype(float).where(table["funnel_mrr"].notna(), table["baseline_mrr"])
     weights = allocation.allocation_weights(table["baseline_mrr"].astype(float), potential.astype(float))
     table["allocation_weight"] = weights
@@ -523,6 +626,20 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
     table["churn_adjusted_net_new_mrr"] = (
         table["quota_mrr"] - table["churn_burden_mrr"] + table["expected_expansion_mrr"] + table["expected_reactivation_mrr"]
     )
+
+
+def _rep_quotas(
+    history: _History,
+    table: pd.DataFrame,
+    region_sims: dict[str, np.ndarray],
+    region_multipliers: dict[str, np.ndarray],
+    parameters: QuotaParameters,
+    rng: np.random.Generator,
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Return rep rows and phasing rows, and add each region's band figures to the table (step 9)."""
+    regions, active, segments = history.regions, history.active, history.segments
+    season_by_month = history.season_by_month
+    as_of, period = parameters.as_of_month, parameters.period
 
     band_high_p = max(simulation.BAND_HIGH_PROBABILITY, parameters.target_probability)
     band_low_p = min(simulation.BAND_LOW_PROBABILITY, parameters.target_probability)
@@ -631,6 +748,20 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
             [r / row["sales_reps"] for r in row["ramped_by_month"]] if row["sales_reps"] else [None] * MONTHS_IN_PERIOD
         )
         phasing_records.extend(_phasing_rows(period, "region", region, None, season_by_month, ramp_levels, profile, quota))
+    return rep_records, phasing_records
+
+
+def _region_rows(
+    history: _History,
+    estimates: _Estimates,
+    table: pd.DataFrame,
+    region_sims: dict[str, np.ndarray],
+    parameters: QuotaParameters,
+) -> list[dict[str, object]]:
+    """Return the output row of each region with its gap, needs, summary and explanation (step 10)."""
+    regions = history.regions
+    company_conversion, company_asp = estimates.company_conversion, estimates.company_asp
+    as_of, period = parameters.as_of_month, parameters.period
 
     # Step 10: gaps, needs, summary and explanation per region.
     company_average_quota = float(table["quota_mrr"].mean())
@@ -726,26 +857,7 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
                 "notes": _notes(flags, extra),
             }
         )
-
-    facts = {
-        "window_start": window[0],
-        "window_months": len(window),
-        "ramp_factors": curve.factors,
-        "ramp_fitted": curve.fitted,
-        "seasonality": season.method,
-        "conversion_prior": None if prior is None else (prior.alpha, prior.beta, prior.method),
-        "k_productivity": productivity.k,
-        "k_deal_size": deal_size.k,
-        "k_churn": rates["churn_mrr"].k,
-    }
-    LOGGER.info("quotas for %s as of %s: net target %.2f, %d regions, %d reps", period.label, as_of, target, len(regions), len(rep_records))
-    return QuotaResult(
-        regions=pd.DataFrame(output_rows),
-        reps=pd.DataFrame(rep_records, columns=REP_COLUMNS),
-        phasing=pd.DataFrame(phasing_records, columns=PHASING_COLUMNS),
-        net_new_target=target,
-        facts=facts,
-    )
+    return output_rows
 
 
 REP_COLUMNS = [

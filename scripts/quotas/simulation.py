@@ -1,11 +1,11 @@
 """Monte Carlo simulation of new-business bookings in a period.
 
 Deals in a period are Poisson with mean ``expected_deals × M``, where the
-multiplier M has mean 1 and carries the uncertainty of the conversion rate
+multiplier M has mean 1. M carries the uncertainty of the conversion rate
 (Beta posterior) or, without a funnel, of the deal rate itself (Gamma fitted
-to the region's monthly deal counts). Deal
-sizes are lognormal with the region's mean deal size and log-scale standard
-deviation. Bookings are the sum of the deal sizes.
+to the region's monthly deal counts). Deal sizes are lognormal with the
+region's mean deal size and log-scale standard deviation. Bookings are the
+sum of the deal sizes.
 """
 
 from __future__ import annotations

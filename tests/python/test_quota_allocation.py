@@ -56,6 +56,20 @@ def test_gross_need_floors_at_zero():
     assert list(need) == [0.0, 10.0, 10.0]
 
 
+def test_gross_need_floors_at_baseline():
+    need = allocation.gross_need(_series([10, 10, 10]), _series([0, 5, 0]), _series([0, 0, 0]),
+                                 _series([50, 0, 0]), _series([0, 0, 0]), floor=_series([7, 12, 20]))
+    # east: 10 − 50 is below 0 and below its baseline 7; west: 15 exceeds 12; south: 10 is below 20.
+    assert list(need) == [7.0, 15.0, 20.0]
+
+
+def test_history_baseline_rule():
+    assert allocation.history_baseline(9.0, 100.0, [1.0, 1.0, 1.0]) == pytest.approx(2700.0)
+    assert allocation.history_baseline(2.5, 80.0, [1.2, 0.9, 0.9]) == pytest.approx(600.0)
+    assert allocation.history_baseline(0.0, 80.0, [1.0, 1.0, 1.0]) == 0.0
+    assert allocation.history_baseline(3.0, 0.0, [1.0, 1.0, 1.0]) == 0.0
+
+
 def test_region_quotas_sum_to_need_with_margin():
     need = _gross_need([50, 40, 30])
     quotas = allocation.region_quotas(need, 0.10)
@@ -109,6 +123,16 @@ def test_gap_expressed_as_reps_and_leads():
 def test_deals_and_leads_needed():
     assert allocation.deals_and_leads_needed(5000.0, 125.0, 0.08) == pytest.approx((40.0, 500.0))
     assert allocation.deals_and_leads_needed(5000.0, 125.0, None) == (40.0, None)
+
+
+def test_explanation_without_differing_driver():
+    same = {"deal size": 2790.0, "churn": 1.0, "stretch": 1.1}
+    driver, sentence = allocation.explain("Asia", 500.0, 1000.0, allocation.driver_log_ratios(same, same))
+    assert driver is None
+    assert sentence == (
+        "Asia: quota 50% below the company average per region; no driver differs from the company figure by "
+        "0.5 % or more, so the difference comes from the region's share of expected bookings."
+    )
 
 
 def test_explanation_names_biggest_driver():

@@ -93,3 +93,20 @@ def test_ravenstack_region_level_only(ravenstack):
     assert regions["quota_mrr"].sum() == pytest.approx(regions["gross_need_mrr"].sum() * 1.10, abs=0.01 * len(regions))
     assert set(regions["binding_constraint"]) <= {"funnel", "history"}
     assert pd.isna(regions["productivity_mrr"]).all()
+
+
+def test_ravenstack_history_baseline(ravenstack):
+    regions = ravenstack["quota_recommendations_region"]
+    # RavenStack records no leads, so neither capacity nor funnel exists.
+    assert (regions["binding_constraint"] == "history").all()
+    assert regions["data_quality_flag"].str.contains("no_leads").all()
+    assert regions["notes"].str.contains("new customers a month over the last 6 months").all()
+    assert (regions["baseline_mrr"] > 0).all()
+    # The history baseline is the expected deal count × deal size, to rounding.
+    expected = regions["expected_deals"] * regions["deal_size_mrr"]
+    assert ((regions["baseline_mrr"] - expected).abs() <= 0.01 * regions["expected_deals"] + 0.01).all()
+    # Gross need is floored at the baseline, so a quota is never below baseline × (1 + margin).
+    assert (regions["quota_mrr"] >= regions["baseline_mrr"] * 1.10 - 0.01).all()
+    assert (regions["p10_mrr"] <= regions["p50_mrr"]).all()
+    assert (regions["p50_mrr"] <= regions["p90_mrr"]).all()
+    assert regions["prob_reach_quota"].between(0.0, 1.0, inclusive="neither").all()

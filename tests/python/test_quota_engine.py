@@ -16,12 +16,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from scripts.quotas import engine  # noqa: E402
-from scripts.quotas.statistics import add_months  # noqa: E402
+from scripts.quotas.statistics import add_months, parse_period  # noqa: E402
 
 FIRST_MONTH = date(2023, 1, 1)
 LAST_COMPLETE_MONTH = date(2024, 12, 1)
@@ -430,3 +431,187 @@ def _plain(value):
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+# Companies without salespeople or without leads: 12 complete months of 2024
+# (too few for seasonality, so every seasonal factor is 1) and an incomplete
+# January 2025. Every deal is worth exactly 100 and nothing churns, contracts
+# or expands, so baselines, deal counts and bookings have exact values.
+
+SMALL_FIRST_MONTH = date(2024, 1, 1)
+SMALL_AS_OF = date(2024, 12, 1)
+DEAL_SIZE = 100.0
+
+
+def build_small_company(regions: dict[str, dict]) -> engine.QuotaInputs:
+    """Build marts for regions given as {name: {"counts": 12 monthly deal counts, "leads": per month, "reps": ids}}.
+
+    A region's months before its first deal are absent, as in the marts of a
+    region that did not exist yet. Reps are hired in 2020, so all are fully
+    ramped, and take the region's deals in turn.
+    """
+    months = [add_months(SMALL_FIRST_MONTH, index) for index in range(13)]
+    segment_rows: list[dict] = []
+    deal_rows: list[dict] = []
+    reps_rows: list[dict] = []
+    for region, spec in regions.items():
+        reps = spec.get("reps", ())
+        counts = list(spec["counts"]) + [0]
+        first = next(index for index, count in enumerate(counts) if count > 0)
+        mrr = 0.0
+        rep_mrr = {rep: 0.0 for rep in reps}
+        for index, month in enumerate(months):
+            if index < first:
+                continue
+            count = counts[index]
+            leads = spec.get("leads", 0) if index < 12 else 0
+            owners = [reps[deal % len(reps)] if reps else None for deal in range(count)]
+            for owner in owners:
+                deal_rows.append({"movement_month": month, "region": region, "sales_rep_id": owner, "mrr_change": DEAL_SIZE})
+            start, mrr = mrr, mrr + count * DEAL_SIZE
+            segment_rows.append(_segment_row(month, "region", region, start, mrr, count, count * DEAL_SIZE, 0, 0, 0, leads))
+            for rep in reps:
+                booked = owners.count(rep) * DEAL_SIZE
+                rep_start, rep_mrr[rep] = rep_mrr[rep], rep_mrr[rep] + booked
+                segment_rows.append(_segment_row(month, "sales_rep_id", rep, rep_start, rep_mrr[rep], owners.count(rep),
+                                                 booked, 0, 0, 0, 0))
+        reps_rows.extend(
+            {"sales_rep_id": rep, "sales_rep_name": f"Rep {rep}", "team": "Sales", "region": region,
+             "hired_on": date(2020, 1, 1), "left_on": None, "is_active": True}
+            for rep in reps
+        )
+    segments = pd.DataFrame(segment_rows)
+    company = segments[segments["segment"] == "region"].groupby("month", as_index=False).sum(numeric_only=True)
+    company["segment"] = "all"
+    company["segment_value"] = "all"
+    segments = pd.concat([segments, company], ignore_index=True)
+    segments["is_complete_month"] = segments["month"] <= SMALL_AS_OF
+    reps_frame = pd.DataFrame(
+        reps_rows, columns=["sales_rep_id", "sales_rep_name", "team", "region", "hired_on", "left_on", "is_active"]
+    )
+    deals = pd.DataFrame(deal_rows, columns=["movement_month", "region", "sales_rep_id", "mrr_change"])
+    return engine.QuotaInputs(segments, reps_frame, deals)
+
+
+def recommend_small(regions: dict[str, dict], net_new_target: float) -> engine.QuotaResult:
+    parameters = engine.QuotaParameters(
+        period=parse_period("next-quarter", SMALL_AS_OF), as_of_month=SMALL_AS_OF, net_new_target=net_new_target
+    )
+    return engine.recommend(engine.prepare_inputs(build_small_company(regions)), parameters)
+
+
+# "main" books 9 deals a month over its last 6 months ([4, 6, ..., 14]);
+# "young" started in November and booked 6 and 8.
+NO_REPS_NO_LEADS = {
+    "main": {"counts": [3, 3, 3, 3, 3, 3, 4, 6, 8, 10, 12, 14]},
+    "young": {"counts": [0] * 10 + [6, 8]},
+}
+
+
+def test_history_baseline_without_reps_or_leads():
+    regions = recommend_small(NO_REPS_NO_LEADS, 6000.0).regions.set_index("region")
+    assert list(regions["binding_constraint"]) == ["history", "history"]
+    # 9 deals a month × 100 × 3 months; the young region counts only its own 2 months.
+    assert regions.loc["main", "baseline_mrr"] == pytest.approx(2700.0)
+    assert regions.loc["young", "baseline_mrr"] == pytest.approx(2100.0)
+    assert regions.loc["main", "expected_deals"] == pytest.approx(27.0)
+    assert regions.loc["young", "expected_deals"] == pytest.approx(21.0)
+    assert regions["capacity_mrr"].isna().all()
+    assert regions["funnel_mrr"].isna().all()
+    assert regions["productivity_mrr"].isna().all()
+
+
+def test_history_quotas_split_target_by_baseline():
+    regions = recommend_small(NO_REPS_NO_LEADS, 6000.0).regions.set_index("region")
+    # Weights are the baseline shares 2700 / 4800 and 2100 / 4800; nothing churns or expands.
+    assert regions.loc["main", "gross_need_mrr"] == pytest.approx(3375.0)
+    assert regions.loc["young", "gross_need_mrr"] == pytest.approx(2625.0)
+    assert regions.loc["main", "quota_mrr"] == pytest.approx(3712.5)
+    assert regions.loc["young", "quota_mrr"] == pytest.approx(2887.5)
+    assert regions["quota_mrr"].sum() == pytest.approx(regions["gross_need_mrr"].sum() * 1.10)
+
+
+def test_history_simulation_matches_negative_binomial():
+    regions = recommend_small(NO_REPS_NO_LEADS, 6000.0).regions.set_index("region")
+    # main: Poisson(27 × Gamma) with shape 243 / 9.5 (fit_deal_rate of [4, 6, ..., 14]);
+    # young: counts [6, 8] show no overdispersion, so the shape is their total, 14.
+    for region, shape, mean in (("main", 243 / 9.5, 27.0), ("young", 14.0, 21.0)):
+        row = regions.loc[region]
+        deals = stats.nbinom(shape, shape / (shape + mean))
+        deals_needed = np.ceil(row["quota_mrr"] / DEAL_SIZE - 1e-9)
+        # 10,000 draws: the standard error of a probability is at most 0.005.
+        assert row["prob_reach_quota"] == pytest.approx(deals.sf(deals_needed - 1), abs=0.02), region
+        for column, quantile in (("p10_mrr", 0.1), ("p50_mrr", 0.5), ("p90_mrr", 0.9)):
+            assert row[column] == pytest.approx(deals.ppf(quantile) * DEAL_SIZE, abs=DEAL_SIZE), (region, column)
+
+
+def test_history_rows_explain_missing_reps_and_leads():
+    regions = recommend_small(NO_REPS_NO_LEADS, 6000.0).regions.set_index("region")
+    for region in regions.index:
+        flags = regions.loc[region, "data_quality_flag"].split(";")
+        assert "no_sales_reps" in flags
+        assert "no_leads" in flags
+    assert "9.0 new customers a month over the last 6 months" in regions.loc["main", "notes"]
+    assert "7.0 new customers a month over the last 2 months" in regions.loc["young", "notes"]
+
+
+def test_gross_need_floored_at_baseline():
+    regions = recommend_small(NO_REPS_NO_LEADS, 1000.0).regions.set_index("region")
+    # The net target alone needs 562.5 and 437.5, below the baselines of 2,700 and 2,100.
+    assert regions.loc["main", "gross_need_mrr"] == pytest.approx(2700.0)
+    assert regions.loc["young", "gross_need_mrr"] == pytest.approx(2100.0)
+    assert regions["quota_mrr"].sum() == pytest.approx(4800.0 * 1.10)
+    assert "needs only 562 of new business" in regions.loc["main", "notes"]
+
+
+def test_reps_without_leads_bind_capacity():
+    result = recommend_small(
+        {"east": {"counts": [4] * 12, "reps": ("E1", "E2")}, "west": {"counts": [3] * 12, "reps": ("W1",)}}, 3000.0
+    )
+    regions = result.regions.set_index("region")
+    assert list(regions["binding_constraint"]) == ["capacity", "capacity"]
+    # Productivity per ramped rep-month: 400 / 2 in east, 300 / 1 in west, with no noise (Z = 1).
+    assert regions.loc["east", "productivity_mrr"] == pytest.approx(200.0)
+    assert regions.loc["west", "productivity_mrr"] == pytest.approx(300.0)
+    assert regions.loc["east", "capacity_mrr"] == pytest.approx(1200.0)
+    assert regions.loc["west", "capacity_mrr"] == pytest.approx(900.0)
+    assert regions["funnel_mrr"].isna().all()
+    assert regions["data_quality_flag"].str.contains("no_leads").all()
+    assert not regions["data_quality_flag"].str.contains("no_sales_reps").any()
+    assert (regions["quota_mrr"] > 0).all()
+    assert regions["quota_mrr"].sum() == pytest.approx(regions["gross_need_mrr"].sum() * 1.10)
+    assert sorted(result.reps["sales_rep_id"]) == ["E1", "E2", "W1"]
+    assert (result.reps["quota_mrr"] > 0).all()
+
+
+def test_leads_without_reps_bind_funnel():
+    result = recommend_small(
+        {"east": {"counts": [5] * 12, "leads": 50}, "west": {"counts": [2] * 12, "leads": 40}}, 3000.0
+    )
+    regions = result.regions.set_index("region")
+    assert list(regions["binding_constraint"]) == ["funnel", "funnel"]
+    # Two regions with leads: the prior is the pooled rate 84 / 1080 with the weight of 100 leads.
+    pooled = 84 / 1080
+    east_conversion = (100 * pooled + 60) / (100 + 600)
+    assert regions.loc["east", "conversion_rate"] == pytest.approx(east_conversion)
+    assert regions.loc["east", "funnel_mrr"] == pytest.approx(150 * east_conversion * DEAL_SIZE)
+    assert regions["capacity_mrr"].isna().all()
+    assert regions["data_quality_flag"].str.contains("no_sales_reps").all()
+    assert not regions["data_quality_flag"].str.contains("no_leads").any()
+    assert (regions["quota_mrr"] > 0).all()
+    assert regions["quota_mrr"].sum() == pytest.approx(regions["gross_need_mrr"].sum() * 1.10)
+    assert result.reps.empty
+
+
+def test_history_baseline_written_by_cli(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    write_warehouse(warehouse, build_small_company(NO_REPS_NO_LEADS))
+    completed = run_cli("--warehouse", str(warehouse), "--output-dir", str(tmp_path / "out"), "--no-backtest",
+                        "--net-new-target", "6000", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select region, baseline_mrr, binding_constraint, quota_mrr from marts.quota_recommendations_region "
+            "order by region"
+        ).fetchall()
+    assert rows == [("main", 2700.0, "history", 3712.5), ("young", 2100.0, "history", 2887.5)]

@@ -137,6 +137,33 @@ def test_beta_multipliers_have_mean_one():
     assert multipliers.mean() == pytest.approx(1.0, abs=0.005)
 
 
+def test_deal_rate_fit_known_answer():
+    rate = simulation.fit_deal_rate([4, 6, 8, 10, 12, 14])
+    assert rate.monthly_mean == pytest.approx(9.0)
+    assert rate.months == 6
+    assert rate.total_deals == 54.0
+    # Sample variance 14 exceeds the Poisson variance 9 by 5.
+    assert rate.excess_variance == pytest.approx(5.0)
+    # CV² = 1 / 54 + 5 / (3 × 81) = 9.5 / 243.
+    assert rate.gamma_shape == pytest.approx(243 / 9.5)
+
+
+def test_deal_rate_without_overdispersion():
+    # Counts steadier than Poisson keep only the estimation uncertainty: shape = total deals.
+    assert simulation.fit_deal_rate([9, 9, 10, 9]).gamma_shape == pytest.approx(37.0)
+    assert simulation.fit_deal_rate([5, 5, 5]).excess_variance == 0.0
+    single = simulation.fit_deal_rate([7])
+    assert single.monthly_mean == 7.0
+    assert single.gamma_shape == pytest.approx(7.0)
+
+
+def test_deal_rate_without_deals():
+    for counts in ([], [0, 0, 0]):
+        rate = simulation.fit_deal_rate(counts)
+        assert rate.monthly_mean == 0.0
+        assert rate.gamma_shape is None
+
+
 def test_quota_reached_with_probability():
     bookings = np.arange(1.0, 101.0)
     quota = simulation.quota_reached_with_probability(bookings, 0.6)
