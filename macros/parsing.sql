@@ -38,10 +38,16 @@
 [0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? ?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$
 {%- endmacro %}
 
+{#- DuckDB rejects a space between the time and its offset
+    (`23:30:00 -0500`, as Ruby writes times), which PostgreSQL accepts, so the
+    space is removed first. -#}
 {% macro duckdb__utc_date_from_text(expression) -%}
     case
         when {{ regex_matches(expression, offset_pattern()) }}
-            then cast(timezone('UTC', try_cast({{ expression }} as timestamptz)) as date)
+            then cast(timezone('UTC', try_cast(
+                regexp_replace({{ expression }}, ' ([Z]|[+-][0-9]{2}(:?[0-9]{2})?)$', '\1')
+                as timestamptz
+            )) as date)
         else cast(try_cast({{ expression }} as timestamp) as date)
     end
 {%- endmacro %}

@@ -109,14 +109,14 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             "contract's columns."
         )
     text = decode_csv_bytes(path, data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = normalise_header(path, next(reader))
         rows = [(number, row) for number, row in enumerate(reader, start=1) if row]
     except csv.Error as error:
         raise ContractError(
             f"{path.name}: line {reader.line_num} cannot be read as CSV ({error}). "
-            "Check its quoting."
+            "Check its quoting: a field that starts with a double quote must end with one."
         ) from error
     return header, rows
 
@@ -146,9 +146,13 @@ def read_parquet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]
     return header, rows
 
 
-def suggest_column(missing: str, found: list[str]) -> str:
-    close = difflib.get_close_matches(missing, found, n=1)
-    return f" Did you mean to rename '{close[0]}' to '{missing}'?" if close else ""
+def suggest_column(missing: str, found: list[str], contract_columns: tuple[str, ...]) -> str:
+    """Return a hint for a missing column: add it, or rename a look-alike."""
+    candidates = [name for name in found if name not in contract_columns]
+    close = difflib.get_close_matches(missing, candidates, n=1)
+    if close:
+        return f" Rename the column '{close[0]}' to '{missing}' if it holds that value."
+    return f" Add the column '{missing}' to the file."
 
 
 def load_table(folder: Path, table: ContractTable) -> LoadedTable:
@@ -163,6 +167,12 @@ def load_table(folder: Path, table: ContractTable) -> LoadedTable:
         LOGGER.info("%s: no file, the table is loaded empty", table.name)
         return LoadedTable(table=table, file_name=None)
 
+    if not table.is_required and not path.read_bytes().strip():
+        LOGGER.warning(
+            "%s: the file is empty, so the optional table '%s' is loaded empty", path.name, table.name
+        )
+        return LoadedTable(table=table, file_name=path.name)
+
     if path.suffix.lower() == ".parquet":
         header, rows = read_parquet_rows(path)
     else:
@@ -172,7 +182,7 @@ def load_table(folder: Path, table: ContractTable) -> LoadedTable:
         if column not in header:
             raise ContractError(
                 f"{path.name}: the required column '{column}' is missing "
-                f"(columns found: {', '.join(header)}).{suggest_column(column, header)}"
+                f"(columns found: {', '.join(header)}).{suggest_column(column, header, table.columns)}"
             )
     extra = [name for name in header if name not in table.columns]
     if extra:
@@ -216,9 +226,15 @@ def read_folder(folder: Path, contract: list[ContractTable] | None = None) -> li
             groups.setdefault(loaded.table.group, []).append(loaded)
     for members in groups.values():
         if not any(loaded.rows or loaded.rejects for loaded in members):
+            states = ", ".join(
+                f"{loaded.file_name} has no rows" if loaded.file_name
+                else f"{loaded.table.name}.csv is missing"
+                for loaded in members
+            )
             names = " or ".join(f"{loaded.table.name}.csv" for loaded in members)
             raise ContractError(
-                f"{folder}: no billing data. Add {names} (Parquet works too) with at least one row."
+                f"{folder}: no billing data ({states}). Export {names} (Parquet works too) "
+                "with at least one row."
             )
     return tables
 

@@ -1,6 +1,6 @@
 """Every malformed input in tests/bad_inputs, run through the main job.
 
-Each case folder holds a small contract folder and `expected.yml`
+Each case folder contains a small contract folder and `expected.yml`
 (tests/bad_inputs/README.md describes its keys). The test runs
 scripts/run_pipeline.py in a subprocess, as a user does, on a fresh DuckDB
 file and checks the exit code, the message, the exact rows of
@@ -128,8 +128,8 @@ def run_main_job(data_dir: Path, warehouse: Path, output_dir: Path) -> subproces
 def count_file_rows(data_dir: Path, table_name: str, overrides: dict) -> int | None:
     """Return the data rows of a table's file: its lines after the header.
 
-    A file whose quoted fields contain line breaks has fewer rows than lines;
-    its case gives the row count in `file_rows` instead.
+    A file whose quoted fields contain line breaks has fewer rows than lines,
+    so its case gives the row count in `file_rows` instead.
     """
     if table_name in overrides:
         return overrides[table_name]

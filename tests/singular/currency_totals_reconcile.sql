@@ -43,9 +43,10 @@ with
     from {{ ref('fct_quarantine') }} as quarantine
     inner join {{ ref(model_name) }} as staged
         on quarantine.source_row_number = staged.source_row_number
-    where quarantine.table_name = '{{ table_name }}'
+    where
+        quarantine.table_name = '{{ table_name }}'
         and quarantine.severity = 'rejected'
-        and quarantine.rule <> 'wrong_field_count'
+        and quarantine.rule != 'wrong_field_count'
 
 ),
 
@@ -103,11 +104,20 @@ accepted_rows as (
 
 groups as (
 
-    select table_name, currency_group from raw_totals
+    select
+        table_name,
+        currency_group
+    from raw_totals
     union
-    select table_name, currency_group from rejected_totals
+    select
+        table_name,
+        currency_group
+    from rejected_totals
     union
-    select table_name, currency_group from accepted_totals
+    select
+        table_name,
+        currency_group
+    from accepted_totals
 
 ),
 
@@ -124,18 +134,22 @@ compared as (
         coalesce(rejected_totals.amount, 0) as rejected_amount
     from groups
     left join raw_totals
-        on groups.table_name = raw_totals.table_name
-        and groups.currency_group = raw_totals.currency_group
+        on
+            groups.table_name = raw_totals.table_name
+            and groups.currency_group = raw_totals.currency_group
     left join accepted_totals
-        on groups.table_name = accepted_totals.table_name
-        and groups.currency_group = accepted_totals.currency_group
+        on
+            groups.table_name = accepted_totals.table_name
+            and groups.currency_group = accepted_totals.currency_group
     left join rejected_totals
-        on groups.table_name = rejected_totals.table_name
-        and groups.currency_group = rejected_totals.currency_group
+        on
+            groups.table_name = rejected_totals.table_name
+            and groups.currency_group = rejected_totals.currency_group
 
 )
 
 select * from compared
-where raw_rows <> accepted_rows + rejected_rows
+where
+    raw_rows != accepted_rows + rejected_rows
     or abs(raw_amount - (accepted_amount + rejected_amount)) >= 0.005
     or (currency_group = {{ unparsed_group }} and accepted_rows > 0)
