@@ -40,6 +40,9 @@
     {%- if has_column -%}
         cast(_source_row_number as integer)
     {%- else -%}
+        {#- NOTE: rows with the same key tie in this order, so which duplicate
+            is accepted can differ between engines; load with the loader to get
+            file order. -#}
         cast(row_number() over (order by {{ fallback_order }}) as integer)
     {%- endif -%}
 {%- endmacro %}

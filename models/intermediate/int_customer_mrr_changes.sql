@@ -161,7 +161,7 @@ final as (
         mrr_after - mrr_before as mrr_change,
         case
             when mrr_before > 0 and mrr_after > 0 then fx_change
-            else 0
+            else cast(0 as decimal(18, 2))
         end as fx_adjustment,
         case
             when mrr_before > 0 and mrr_after > 0 then mrr_after - mrr_before - fx_change

@@ -108,8 +108,9 @@ movement_sums as (
 ),
 
 -- Customers who started or came back in a month are left out of that
--- month's churned customers, so the churn rate only counts customers who
--- were there at the start.
+-- month's churned customers, and so are customers who moved into the segment
+-- value during the month: the churn rate only counts customers who were in
+-- the value at the start.
 started_in_month as (
 
     select distinct
@@ -128,6 +129,13 @@ churned as (
         segment_movements.segment_value,
         count(distinct segment_movements.customer_id) as churned_customers
     from segment_movements
+    inner join customer_month_segments as starting
+        on
+            segment_movements.customer_id = starting.customer_id
+            and segment_movements.segment = starting.segment
+            and segment_movements.segment_value = starting.segment_value
+            and segment_movements.month = {{ add_interval('month', 1, 'starting.month') }}
+            and starting.mrr > 0
     left join started_in_month
         on
             segment_movements.month = started_in_month.month
