@@ -56,7 +56,7 @@ browser:
 ## The whole test suite on DuckDB and on a throwaway local PostgreSQL server.
 test: setup browser
 	scripts/pg_server.sh start
-	. $(PG_TEST_DIR)/env && $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	. $(PG_TEST_DIR)/env && $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS); \
 		status=$$?; scripts/pg_server.sh stop; exit $$status
 
 lint: setup

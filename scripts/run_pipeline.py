@@ -132,6 +132,10 @@ def run_dbt(arguments: argparse.Namespace, warehouse: Path | None) -> None:
         "--profiles-dir", str(PROJECT_ROOT),
         "--vars", dbt_variables(arguments),
         "--exclude", *excluded,
+        # Each run keeps dbt's artifacts and logs beside its other outputs, so
+        # that jobs for different warehouses never share a target folder.
+        "--target-path", str((arguments.output_dir / "dbt" / "target").resolve()),
+        "--log-path", str((arguments.output_dir / "dbt" / "logs").resolve()),
     ]
     LOGGER.info("dbt build (%s)", arguments.engine)
     completed = subprocess.run(

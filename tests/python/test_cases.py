@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -72,7 +73,8 @@ def case_warehouse(tmp_path_factory, request):
             environment = None
             if engine == "postgres":
                 server = request.getfixturevalue("postgres_server")
-                database = f"cases_{build_id.replace('=', '_').replace('-', '_')}"
+                worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+                database = f"cases_{worker}_{build_id.replace('=', '_').replace('-', '_')}"
                 connection = server.connect()
                 connection.autocommit = True
                 with connection.cursor() as cursor:

@@ -22,7 +22,6 @@ import ravenstack_reference as reference
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RAVENSTACK_FOLDER = REPO_ROOT / "data" / "ravenstack"
 SCRIPT_PATH = REPO_ROOT / "scripts" / "ravenstack_to_contract.py"
-PIPELINE_SCRIPT = REPO_ROOT / "scripts" / "run_pipeline.py"
 
 MONTH_ENDS = (date(2023, 12, 31), date(2024, 6, 30), date(2024, 12, 31))
 
@@ -474,26 +473,10 @@ def test_mapped_tables_match_reference(tables):
 # ---------------------------------------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not PIPELINE_SCRIPT.exists(),
-    reason="scripts/run_pipeline.py (the warehouse main job) does not exist yet",
-)
-def test_warehouse_matches_reference(tmp_path):
+def test_warehouse_matches_reference(ravenstack_warehouse):
+    """The warehouse built by the main job (session fixture) matches the reference."""
     duckdb = pytest.importorskip("duckdb")
-    contract_folder = tmp_path / "contract"
-    warehouse = tmp_path / "rs.duckdb"
-
-    subprocess.run(
-        [sys.executable, str(SCRIPT_PATH), "--input", str(RAVENSTACK_FOLDER), "--output", str(contract_folder)],
-        cwd=REPO_ROOT, check=True,
-    )
-    subprocess.run(
-        [
-            sys.executable, str(PIPELINE_SCRIPT), "--data", str(contract_folder),
-            "--warehouse", str(warehouse), "--as-of", "2025-01-01",
-        ],
-        cwd=REPO_ROOT, check=True,
-    )
+    warehouse = ravenstack_warehouse.duckdb_path
 
     months = [month_end.replace(day=1) for month_end in MONTH_ENDS]
     expected = reference.month_end_metrics(RAVENSTACK_FOLDER, MONTH_ENDS)
