@@ -15,6 +15,12 @@ DEMO_AS_OF := 2026-09-30
 PYTEST_ARGS ?=
 PG_TEST_DIR ?= /tmp/revenue-warehouse-pg
 
+# dbt variables as NAME=VALUE words, and optional steps to leave out, e.g.
+#   make run VARS="churn_recognition=cancellation" SKIP="quotas report"
+VARS ?=
+SKIP ?=
+JOB_OPTIONS = $(foreach variable,$(VARS),--var $(variable)) $(foreach step,$(SKIP),--skip $(step))
+
 AS_OF_OPTION := $(if $(AS_OF),--as-of $(AS_OF),$(if $(filter data/demo data/demo/,$(DATA)),--as-of $(DEMO_AS_OF),))
 
 .PHONY: setup run run-ravenstack demo-data test lint browser benchmark clean
@@ -30,7 +36,7 @@ setup: $(BIN)/.installed
 ## Build the warehouse from DATA (default: the demo company) into WAREHOUSE.
 run: setup
 	$(BIN)/python scripts/run_pipeline.py --data $(DATA) --warehouse $(WAREHOUSE) \
-		--output-dir $(OUTPUT) $(AS_OF_OPTION)
+		--output-dir $(OUTPUT) $(AS_OF_OPTION) $(JOB_OPTIONS)
 
 ## Map the RavenStack dataset to the contract and build it (data ends in 2024).
 run-ravenstack: setup
@@ -38,7 +44,7 @@ run-ravenstack: setup
 		--output $(OUTPUT)/ravenstack_contract
 	$(BIN)/python scripts/run_pipeline.py --data $(OUTPUT)/ravenstack_contract \
 		--warehouse $(if $(filter warehouse.duckdb,$(WAREHOUSE)),ravenstack.duckdb,$(WAREHOUSE)) \
-		--output-dir $(OUTPUT)/ravenstack --as-of $(or $(AS_OF),2025-01-01)
+		--output-dir $(OUTPUT)/ravenstack --as-of $(or $(AS_OF),2025-01-01) $(JOB_OPTIONS)
 
 ## Regenerate the committed demo company (seeded, so the files stay the same).
 demo-data: setup

@@ -164,7 +164,6 @@ def load_table(folder: Path, table: ContractTable) -> LoadedTable:
                 f"{folder}: the required table '{table.name}' is missing. "
                 f"Add {table.name}.csv or {table.name}.parquet."
             )
-        LOGGER.info("%s: no file, the table is loaded empty", table.name)
         return LoadedTable(table=table, file_name=None)
 
     if not table.is_required and not path.read_bytes().strip():
@@ -328,10 +327,10 @@ def write_tables(writer, schema: str, tables: list[LoadedTable]) -> None:
                 len(manifest) + 1,
             ]
         )
-        LOGGER.info(
-            "%s: %d rows loaded from %s", loaded.table.name, len(loaded.rows),
-            loaded.file_name or "no file",
-        )
+        if loaded.file_name:
+            LOGGER.info("%s: %d rows loaded from %s", loaded.table.name, len(loaded.rows), loaded.file_name)
+        else:
+            LOGGER.info("%s: no file, loaded as an empty table", loaded.table.name)
     writer.replace_table(
         schema, REJECTS_TABLE, ["table_name", "rule", "raw_values", "source_row_number"], rejects
     )

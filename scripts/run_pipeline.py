@@ -25,6 +25,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -42,6 +44,25 @@ OPTIONAL_STEPS = {
 
 class StepFailed(Exception):
     """A step of the job failed; its output has been shown."""
+
+
+class InvalidOption(Exception):
+    """An option or dbt variable the job cannot run with."""
+
+
+def known_variables() -> set[str]:
+    """Return the names of the dbt variables that dbt_project.yml declares."""
+    project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
+    return set(project.get("vars", {}))
+
+
+def check_variable_names(variables: list[tuple[str, str]]) -> None:
+    known = known_variables()
+    for name, _ in variables:
+        if name not in known:
+            raise InvalidOption(
+                f"unknown variable '{name}': use one of {', '.join(sorted(known))}"
+            )
 
 
 def parse_date(value: str) -> str:
@@ -144,6 +165,11 @@ def run_dbt(arguments: argparse.Namespace, warehouse: Path | None) -> None:
     for line in completed.stdout.splitlines():
         if "Done. PASS=" in line or "Finished running" in line:
             LOGGER.info("dbt: %s", line.split("  ", 1)[-1].strip())
+    if completed.returncode != 0 and "Invalid variable" in completed.stdout:
+        message = next(
+            line for line in completed.stdout.splitlines() if "Invalid variable" in line
+        )
+        raise InvalidOption(message.strip())
     if completed.returncode != 0:
         errors = [
             line for line in completed.stdout.splitlines()
@@ -182,6 +208,13 @@ def run_optional_step(step: str, arguments: argparse.Namespace, warehouse: Path 
         return
     LOGGER.info("%s: python -m %s %s", step, module, " ".join(options))
     completed = subprocess.run([sys.executable, "-m", module, *options], cwd=PROJECT_ROOT, check=False)
+    if step == "quotas" and completed.returncode == 2:
+        # The engine exits 2 when the history cannot support a recommendation
+        # (too little data, for example). The marts are still right, so the
+        # job goes on without quotas instead of discarding them.
+        LOGGER.warning("quotas: no recommendation for this data (see the message above); "
+                       "the warehouse is published without quota tables")
+        return
     if completed.returncode != 0:
         raise StepFailed(f"{step} failed with exit code {completed.returncode}")
 
@@ -214,14 +247,21 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     arguments = parse_arguments(argv)
     try:
+        check_variable_names(arguments.variables)
         return run(arguments)
-    except ContractError as error:
+    except (ContractError, InvalidOption) as error:
         LOGGER.error("%s", error)
         return 2
     except StepFailed as error:
         LOGGER.error("%s", error)
         LOGGER.error("the previous warehouse, if any, is left in place")
         return 1
+    finally:
+        if arguments.engine == "duckdb":
+            building = arguments.warehouse.resolve()
+            building = building.with_name(building.name + ".building")
+            for leftover in (building, building.with_name(building.name + ".wal")):
+                leftover.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

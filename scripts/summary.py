@@ -74,8 +74,26 @@ def format_rate(value) -> str:
 def format_summary(frames: tuple[pd.DataFrame, pd.DataFrame]) -> str:
     """Render the summary as plain-text tables."""
     regions, quarantine = frames
+    lines = []
     if regions.empty:
-        return "No complete month in the warehouse yet: nothing to summarise."
+        lines.append(
+            "No paying customer in any complete month: nothing to summarise per region. "
+            "If billing lines were expected, see the quarantine below."
+        )
+    else:
+        lines += format_regions(regions)
+    if quarantine.empty:
+        lines.append("Quarantine: no rows broke a contract rule.")
+    else:
+        lines.append(
+            "Quarantine (rows per rule; rejected rows are in no fact). The rows are in "
+            "marts.fct_quarantine, and docs/data_quality.md says how to fix each rule:"
+        )
+        lines.append(quarantine.to_string(index=False))
+    return "\n".join(lines)
+
+
+def format_regions(regions: pd.DataFrame) -> list[str]:
     month = pd.Timestamp(regions["month"].iloc[0]).strftime("%Y-%m")
     table = pd.DataFrame(
         {
@@ -84,14 +102,10 @@ def format_summary(frames: tuple[pd.DataFrame, pd.DataFrame]) -> str:
             "customers": regions["customers"].astype(int),
             "ARPA": regions["arpa"].map(format_money),
             "net new MRR": regions["net_new_mrr"].map(format_money),
-            "customer churn": regions["customer_churn_rate"].map(format_rate),
+            "customer churn (month)": regions["customer_churn_rate"].map(format_rate),
         }
     )
-    lines = [f"Last complete month: {month} (base currency, segments as of each month end)"]
-    lines.append(table.to_string(index=False))
-    if quarantine.empty:
-        lines.append("Quarantine: no rows broke a contract rule.")
-    else:
-        lines.append("Quarantine (rows per rule; rejected rows are in no fact):")
-        lines.append(quarantine.to_string(index=False))
-    return "\n".join(lines)
+    return [
+        f"Last complete month: {month} (base currency, segments as of each month end)",
+        table.to_string(index=False),
+    ]

@@ -144,11 +144,6 @@ recognised as (
     select
         converted.*,
         cancellations.cancelled_on as subscription_cancelled_on,
-        {%- if var('churn_recognition') not in ['service_end', 'cancellation'] %}
-        {{ exceptions.raise_compiler_error(
-            "Invalid value '" ~ var('churn_recognition') ~ "' for variable churn_recognition: "
-            ~ "use service_end or cancellation.") }}
-        {%- endif %}
         {%- set service_end = 'converted.period_end' %}
         {%- if var('churn_recognition') == 'cancellation' %}
         {%- set service_end -%}
