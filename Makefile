@@ -23,7 +23,7 @@ JOB_OPTIONS = $(foreach variable,$(VARS),--var $(variable)) $(foreach step,$(SKI
 
 AS_OF_OPTION := $(if $(AS_OF),--as-of $(AS_OF),$(if $(filter data/demo data/demo/,$(DATA)),--as-of $(DEMO_AS_OF),))
 
-.PHONY: setup run run-ravenstack demo-data test lint browser benchmark clean
+.PHONY: setup run run-ravenstack demo-data test test-spark lint browser benchmark clean
 
 $(BIN)/.installed: requirements.lock.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ test: setup browser
 	scripts/pg_server.sh start
 	. $(PG_TEST_DIR)/env && $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS); \
 		status=$$?; scripts/pg_server.sh stop; exit $$status
+
+## Every metric case on a local Spark session (needs Java 17; about 20 minutes).
+test-spark: setup
+	$(BIN)/pip install --quiet -r requirements-spark.txt
+	$(BIN)/python -m pytest -m spark tests/python/test_cases.py $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/sqlfluff lint models/ analyses/ tests/

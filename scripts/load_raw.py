@@ -308,6 +308,47 @@ class PostgresWriter:
         self.connection.close()
 
 
+class SparkWriter:
+    """Write raw tables as Parquet files for the Spark target.
+
+    Every table becomes one Parquet file in
+    $SPARK_WAREHOUSE/raw_files/<schema>/<table>/. The dbt hook
+    `register_raw_files` registers those folders as Spark tables at the start
+    of each dbt run. The loader stays a plain Python process: it cannot open
+    the Hive metastore itself, because its embedded Derby database admits one
+    process at a time and the dbt run needs it next.
+    """
+
+    def replace_table(self, schema: str, name: str, columns: list[str], rows: list[list]) -> None:
+        import shutil
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from scripts.spark_session import raw_table_folder
+
+        column_types = [pa.string()] * (len(columns) - 1) + [pa.int64()]
+        arrays = [
+            pa.array([row[index] for row in rows], type=column_type)
+            for index, column_type in enumerate(column_types)
+        ]
+        folder = raw_table_folder(schema, name)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        pq.write_table(pa.Table.from_arrays(arrays, names=columns), folder / "part-00000.parquet")
+
+    def close(self) -> None:
+        pass
+
+
+def make_writer(engine: str, warehouse: Path | None):
+    if engine == "duckdb":
+        return DuckDBWriter(warehouse)
+    if engine == "spark":
+        return SparkWriter()
+    return PostgresWriter()
+
+
 def write_tables(writer, schema: str, tables: list[LoadedTable]) -> None:
     """Write the loaded tables, the rejected lines and the manifest."""
     rejects = []
@@ -345,7 +386,7 @@ def write_tables(writer, schema: str, tables: list[LoadedTable]) -> None:
 def load_folder(folder: Path, engine: str, warehouse: Path | None, schema: str) -> list[LoadedTable]:
     """Read a contract folder and write it into the raw schema of the warehouse."""
     tables = read_folder(folder)
-    writer = DuckDBWriter(warehouse) if engine == "duckdb" else PostgresWriter()
+    writer = make_writer(engine, warehouse)
     try:
         write_tables(writer, schema, tables)
     finally:
@@ -360,8 +401,9 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--data", type=Path, required=True, help="folder of contract files")
     parser.add_argument(
-        "--engine", choices=["duckdb", "postgres"], default="duckdb",
-        help="warehouse engine (default: duckdb; postgres connects with the PG* variables)",
+        "--engine", choices=["duckdb", "postgres", "spark"], default="duckdb",
+        help="warehouse engine (default: duckdb; postgres connects with the PG* variables; "
+        "spark writes Parquet files under $SPARK_WAREHOUSE for the next dbt run)",
     )
     parser.add_argument(
         "--warehouse", type=Path, default=Path("warehouse.duckdb"),

@@ -10,6 +10,8 @@ Steps, each logged with its outcome:
 On DuckDB the job builds into a temporary file next to the warehouse and
 moves it into place only when every step passed, so readers never see a
 half-built warehouse and a failed run leaves the previous one in place.
+On Spark the job builds in the folder $SPARK_WAREHOUSE (see
+scripts/spark_session.py) in place, and the optional steps are skipped.
 
 Exit codes: 0 success, 1 a step failed, 2 invalid input or options.
 """
@@ -93,8 +95,9 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="folder of contract files, CSV or Parquet, one per table (default: data/demo)",
     )
     parser.add_argument(
-        "--engine", choices=["duckdb", "postgres"], default="duckdb",
-        help="warehouse engine (default: duckdb; postgres connects with the PG* variables)",
+        "--engine", choices=["duckdb", "postgres", "spark"], default="duckdb",
+        help="warehouse engine (default: duckdb; postgres connects with the PG* variables; "
+        "spark runs a local Spark session on the folder $SPARK_WAREHOUSE)",
     )
     parser.add_argument(
         "--warehouse", type=Path, default=Path(os.environ.get("WAREHOUSE", "warehouse.duckdb")),
@@ -183,6 +186,9 @@ def optional_step_command(
 ) -> list[str] | None:
     """Return the command line of an optional step, or None where it cannot run."""
     output_dir = str(arguments.output_dir)
+    if arguments.engine == "spark":
+        LOGGER.info("%s: reads DuckDB or PostgreSQL warehouses only, skipped on spark", step)
+        return None
     if step == "report":
         if arguments.engine != "duckdb":
             LOGGER.info("report: reads DuckDB warehouses only, skipped on %s", arguments.engine)

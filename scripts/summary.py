@@ -40,6 +40,15 @@ def read_frames(engine: str, warehouse: Path | None) -> tuple[pd.DataFrame, pd.D
         with duckdb.connect(str(warehouse), read_only=True) as connection:
             return connection.sql(REGION_QUERY).df(), connection.sql(QUARANTINE_QUERY).df()
 
+    if engine == "spark":
+        from scripts.spark_session import open_session
+
+        session = open_session()
+        return (
+            session.sql(REGION_QUERY).toPandas(),
+            session.sql(QUARANTINE_QUERY).toPandas(),
+        )
+
     import psycopg2
 
     with psycopg2.connect(

@@ -1,7 +1,9 @@
 """Build real warehouses for tests and read their marts.
 
 A build runs the main job (scripts/run_pipeline.py) in a subprocess, exactly
-as a user does, on DuckDB or on the PostgreSQL test server.
+as a user does, on DuckDB, on the PostgreSQL test server or on a local Spark
+session. Spark builds need pytest to run in a Python environment with
+`dbt-spark[session]` and pyspark installed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,17 +21,55 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = REPO_ROOT / "scripts" / "run_pipeline.py"
 TEST_AS_OF = "2026-12-31"
 
+# One Spark session per test process reads the marts of every Spark build.
+# The build's Hive metastore stays closed (its embedded Derby database admits
+# one process at a time), so the session keeps an in-memory catalog and
+# registers the Parquet folders of the marts that Spark wrote. It reads one
+# build at a time and registers again when a query targets another build.
+SPARK_READER: dict[str, object] = {"session": None, "folder": None}
+
+
+def spark_session_for(folder: Path):
+    """Return the test process's Spark session with the marts of `folder` registered."""
+    from pyspark.sql import SparkSession
+
+    session = SPARK_READER["session"]
+    if session is None:
+        session = (
+            SparkSession.builder.appName("revenue-warehouse-tests")
+            .config("spark.sql.catalogImplementation", "in-memory")
+            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="spark-test-catalog-"))
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate()
+        )
+        session.sql("create database if not exists marts")
+        SPARK_READER["session"] = session
+    if SPARK_READER["folder"] != folder:
+        for table_folder in sorted((folder / "tables" / "marts.db").iterdir()):
+            # The tables are external, so dropping one leaves its files alone.
+            session.sql(f"drop table if exists marts.{table_folder.name}")
+            session.sql(
+                f"create table marts.{table_folder.name} using parquet location '{table_folder}'"
+            )
+        SPARK_READER["folder"] = folder
+    return session
+
 
 @dataclass(frozen=True)
 class Warehouse:
-    """A built warehouse: a DuckDB file, or a PostgreSQL database."""
+    """A built warehouse: a DuckDB file, a PostgreSQL database or a Spark folder."""
 
     engine: str
     duckdb_path: Path | None = None
     environment: dict[str, str] | None = None
+    spark_folder: Path | None = None
 
     def query(self, sql: str) -> pd.DataFrame:
         """Return the result of a query as a data frame."""
+        if self.engine == "spark":
+            return spark_session_for(self.spark_folder).sql(sql).toPandas()
         if self.engine == "duckdb":
             import duckdb
 
@@ -58,10 +99,12 @@ def build_warehouse(
     as_of: str = TEST_AS_OF,
     environment: dict[str, str] | None = None,
     skip_optional_steps: bool = True,
+    skip_dbt_tests: bool = False,
 ) -> Warehouse:
     """Run the main job on a contract folder and return the built warehouse."""
     work_dir.mkdir(parents=True, exist_ok=True)
     duckdb_path = work_dir / "warehouse.duckdb"
+    spark_folder = work_dir / "spark"
     command = [
         sys.executable, str(PIPELINE),
         "--data", str(data_dir),
@@ -74,7 +117,11 @@ def build_warehouse(
         command += ["--var", f"{name}={value}"]
     if skip_optional_steps:
         command += ["--skip", "validate", "--skip", "quotas", "--skip", "report"]
+    if skip_dbt_tests:
+        command.append("--skip-dbt-tests")
     run_environment = dict(environment or os.environ)
+    if engine == "spark":
+        run_environment["SPARK_WAREHOUSE"] = str(spark_folder)
     completed = subprocess.run(
         command, cwd=REPO_ROOT, env=run_environment, capture_output=True, text=True, check=False
     )
@@ -87,4 +134,5 @@ def build_warehouse(
         engine=engine,
         duckdb_path=duckdb_path if engine == "duckdb" else None,
         environment=run_environment if engine == "postgres" else None,
+        spark_folder=spark_folder if engine == "spark" else None,
     )
