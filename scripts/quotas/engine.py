@@ -40,6 +40,15 @@ SEGMENT_COLUMNS = (
 )
 MOVEMENT_COLUMNS = ("new_business_mrr", "expansion_mrr", "contraction_mrr", "churn_mrr", "reactivation_mrr")
 
+# Regions that get no quota. `Unknown` contains the customers whose country is
+# unknown, because dim_countries maps country `XX` and countries without a
+# region to it. Their MRR stays in the company metrics and in the default
+# target. No sales team covers a region without a country, so the target is
+# split between the named regions until the country is fixed.
+# NOTE: dim_sales_reps also files a rep with an empty region under `Unknown`,
+# so such a rep gets no quota row until the region is filled in.
+UNALLOCATED_REGIONS = frozenset({"Unknown"})
+
 
 class InsufficientDataError(ValueError):
     """The marts hold too little history to recommend quotas."""
@@ -74,6 +83,23 @@ class QuotaParameters:
     over_assignment: float = 0.10
     seed: int = 42
     simulations: int = 10_000
+
+
+class RunFacts(dict):
+    """Run facts as a dict that prints as readable ``name=value`` pairs in log lines."""
+
+    def __str__(self) -> str:
+        return " ".join(f"{name}={_fact_text(value)}" for name, value in self.items())
+
+
+def _fact_text(value: object) -> str:
+    if isinstance(value, (tuple, list)):
+        return "(" + ",".join(_fact_text(item) for item in value) + ")"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 @dataclass
@@ -122,16 +148,25 @@ def last_complete_month(inputs: QuotaInputs) -> date | None:
     return month_start(max(complete["month"]))
 
 
+def trailing_quarterly_net_new(company: pd.DataFrame, as_of_month: date) -> tuple[float, int]:
+    """Return (monthly mean net new MRR of the last 12 complete months × 3, months averaged).
+
+    With 12 months this is their net new MRR ÷ 4. With fewer, the mean of
+    those available is used; with none, (0.0, 0).
+    """
+    recent = company[company["month"] <= as_of_month].sort_values("month").tail(12)
+    if recent.empty:
+        return 0.0, 0
+    return float(recent["net_new_mrr"].mean()) * MONTHS_IN_PERIOD, len(recent)
+
+
 def default_net_new_target(company: pd.DataFrame, as_of_month: date, growth_rate: float) -> float:
     """Return the default quarterly net new MRR target.
 
     Rule: net new MRR of the last 12 complete months ÷ 4 × (1 + growth rate).
     With fewer than 12 months, the monthly mean of those available × 3.
     """
-    recent = company[company["month"] <= as_of_month].sort_values("month").tail(12)
-    if recent.empty:
-        return 0.0
-    quarterly = float(recent["net_new_mrr"].mean()) * MONTHS_IN_PERIOD
+    quarterly, _ = trailing_quarterly_net_new(company, as_of_month)
     return quarterly * (1.0 + growth_rate)
 
 
@@ -230,7 +265,7 @@ FLAG_NOTES = {
     "few_deals": "Fewer than 10 deals in the window: deal size leans on the company figure.",
     "hire_date_missing": "No hire date: tenure counted from the first booking month.",
     "no_bookings_history": "No hire date and no bookings: treated as hired at the period start.",
-    "gap_to_target": "The target does not fit the realism band; see gap_mrr.",
+    "gap_to_target": "The target does not fit the realism band; see the Gap column.",
     "outside_band": "Allocated quota was outside the 45-75 % band and moved to the target-probability quota.",
 }
 
@@ -260,7 +295,7 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
     output_rows = _region_rows(history, estimates, table, region_sims, parameters)
 
     prior = estimates.prior
-    facts = {
+    facts = RunFacts({
         "window_start": history.window[0],
         "window_months": len(history.window),
         "ramp_factors": history.curve.factors,
@@ -270,7 +305,8 @@ def recommend(inputs: QuotaInputs, parameters: QuotaParameters) -> QuotaResult:
         "k_productivity": estimates.productivity.k,
         "k_deal_size": estimates.deal_size.k,
         "k_churn": estimates.rates["churn_mrr"].k,
-    }
+        "unallocated_regions": ",".join(history.unallocated) or "none",
+    })
     LOGGER.info(
         "quotas for %s as of %s: net target %.2f, %d regions, %d reps",
         parameters.period.label, parameters.as_of_month, history.target, len(history.regions), len(rep_records),
@@ -301,6 +337,13 @@ class _History:
     curve: ramp.RampCurve
     active: pd.DataFrame
     regions: list[str]
+    # Regions with activity that UNALLOCATED_REGIONS keeps out of `regions`.
+    unallocated: list[str]
+    # Rule behind the target: `trailing_net_new` (default rule) or `given`.
+    target_rule: str
+    # Trailing quarterly net new MRR and months averaged (see trailing_quarterly_net_new).
+    target_base: float
+    target_months: int
 
 
 def _read_history(data: QuotaInputs, parameters: QuotaParameters) -> _History:
@@ -323,9 +366,12 @@ def _read_history(data: QuotaInputs, parameters: QuotaParameters) -> _History:
     recent_months = window[-RECENT_MONTHS:]
     deals_window = data.deals[data.deals["movement_month"].isin(window)]
 
+    target_base, target_months = trailing_quarterly_net_new(company, as_of)
     target = parameters.net_new_target
+    target_rule = "given"
     if target is None:
         target = default_net_new_target(company, as_of, parameters.growth_rate)
+        target_rule = "trailing_net_new"
 
     # Step 4: seasonality from all complete company months.
     company_series = company.set_index("month")["new_business_mrr"]
@@ -343,18 +389,27 @@ def _read_history(data: QuotaInputs, parameters: QuotaParameters) -> _History:
 
     active = _active_reps(data.sales_reps, tenures, curve, period)
 
-    regions = sorted(
+    with_activity = sorted(
         set(region_rows.loc[(region_rows["mrr"] > 0) | (region_rows["new_business_mrr"] > 0)
                             | (region_rows["leads"] > 0), "segment_value"])
         | set(active["region"])
     )
+    regions = [region for region in with_activity if region not in UNALLOCATED_REGIONS]
+    unallocated = [region for region in with_activity if region in UNALLOCATED_REGIONS]
+    if unallocated:
+        # DEBUG because every back-test rerun repeats it; the run's facts line names these regions too.
+        LOGGER.debug(
+            "no quota for region(s) %s as of %s: their customers have no known country, so their MRR counts "
+            "in the company metrics only", ", ".join(unallocated), as_of,
+        )
     if not regions:
         raise InsufficientDataError(
-            f"no region has MRR, bookings or leads in the history window {window[0]:%Y-%m} to {as_of:%Y-%m}"
+            f"no region other than {', '.join(sorted(UNALLOCATED_REGIONS))} has MRR, bookings or leads in the "
+            f"history window {window[0]:%Y-%m} to {as_of:%Y-%m}"
         )
     return _History(
         segments, window, region_rows, company_window, recent_months, deals_window, target, season,
-        season_by_month, rep_history, curve, active, regions,
+        season_by_month, rep_history, curve, active, regions, unallocated, target_rule, target_base, target_months,
     )
 
 
@@ -807,6 +862,10 @@ def _region_rows(
                 "region": region,
                 "quota_mrr": quota,
                 "net_target_mrr": float(row["net_target_mrr"]),
+                "target_rule": history.target_rule,
+                "target_base_mrr": history.target_base if history.target_rule == "trailing_net_new" else None,
+                "target_growth_rate": parameters.growth_rate if history.target_rule == "trailing_net_new" else None,
+                "target_history_months": history.target_months,
                 "expected_churn_mrr": float(row["expected_churn_mrr"]),
                 "expected_contraction_mrr": float(row["expected_contraction_mrr"]),
                 "expected_expansion_mrr": float(row["expected_expansion_mrr"]),

@@ -20,10 +20,10 @@ TABLE_NAMES = (
 
 DATE_COLUMNS = {"period_start", "period_end", "as_of_month", "month", "tenure_start"}
 BOOLEAN_COLUMNS = {"is_provisional", "attained"}
-INTEGER_COLUMNS = {"sales_reps", "months_of_history", "deals_in_history", "tenure_months", "month_number"}
+INTEGER_COLUMNS = {"target_history_months", "sales_reps", "months_of_history", "deals_in_history", "tenure_months", "month_number"}
 TEXT_COLUMNS = {
     "period", "region", "binding_constraint", "biggest_driver", "explanation", "data_quality_flag", "notes",
-    "sales_rep_id", "sales_rep_name", "band_status", "level", "backtest_quarter",
+    "sales_rep_id", "sales_rep_name", "band_status", "level", "backtest_quarter", "target_rule",
 }
 
 
@@ -46,7 +46,7 @@ NULLABLE_NUMBERS = {
     "reps_to_hire", "extra_leads_needed", "deals_needed", "leads_needed", "conversion_rate",
     "conversion_rate_raw", "churn_rate_raw_monthly", "z_productivity", "mean_rep_prob_reach",
     "stretch_ratio", "quota_error_ratio", "ramp_factor", "productivity_mrr", "productivity_raw_mrr",
-    "deal_size_raw_mrr",
+    "deal_size_raw_mrr", "target_growth_rate",
 }
 
 

@@ -450,14 +450,17 @@ def quota_range_figure(quotas: pd.DataFrame, label_column: str, title: str, curr
     return figure
 
 
-def attainment_by_quarter(backtest: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def attainment_by_quarter(backtest: pd.DataFrame, level: str | None = None) -> tuple[pd.DataFrame, str]:
     """Return the share reaching quota per back-tested quarter, and the level used.
 
-    Uses rep rows when there are any, else region rows. Columns:
+    Uses the rows of `level` (`rep` or `region`); by default rep rows when
+    there are any, else region rows. Rows with a quota of 0 are left out:
+    booking nothing against no quota is not reaching one. Columns:
     backtest_quarter, quotas, attained, share_attained.
     """
-    level = "rep" if (backtest["level"] == "rep").any() else "region"
-    rows = backtest[backtest["level"] == level]
+    if level is None:
+        level = "rep" if (backtest["level"] == "rep").any() else "region"
+    rows = backtest[(backtest["level"] == level) & (backtest["quota_mrr"] > 0)]
     summary = rows.groupby("backtest_quarter").agg(quotas=("attained", "size"), attained=("attained", "sum")).reset_index()
     summary["attained"] = summary["attained"].astype(int)
     summary["share_attained"] = summary["attained"] / summary["quotas"]
@@ -470,11 +473,13 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
     population = "salespeople" if level == "rep" else "regions"
     rows = backtest[(backtest["level"] == level) & (backtest["quota_mrr"] > 0)]
     attainment = (rows["actual_mrr"] / rows["quota_mrr"]).clip(upper=ATTAINMENT_AXIS_MAX)
+    with_regions = level == "rep" and ((backtest["level"] == "region") & (backtest["quota_mrr"] > 0)).any()
+    bar_title = "Share of salespeople and regions reaching quota" if with_regions else f"Share of {population} reaching quota"
 
     figure = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=[f"Share of {population} reaching quota, per quarter", f"Bookings ÷ quota, all {population} and quarters"],
+        subplot_titles=[f"{bar_title}, per quarter", f"Bookings ÷ quota, all {population} and quarters"],
         horizontal_spacing=0.1,
     )
     figure.add_trace(
@@ -531,10 +536,35 @@ def attainment_figure(backtest: pd.DataFrame) -> go.Figure:
         col=2,
     )
     figure.add_vline(x=1.0, line={"color": COMPANY_COLOR, "dash": "dash"}, annotation_text="quota", row=1, col=2)
+    # With salesperson rows, region bars are added last, beside the salesperson
+    # bars, so the first two traces stay the salesperson bars and the histogram.
+    if with_regions:
+        regions, _ = attainment_by_quarter(backtest, "region")
+        figure.add_trace(
+            go.Bar(
+                x=regions["backtest_quarter"],
+                y=regions["share_attained"],
+                customdata=np.stack([regions["attained"], regions["quotas"]], axis=1),
+                marker_color="#ff7f0e",
+                texttemplate="%{y:.0%}",
+                textposition="outside",
+                name="Regions",
+                hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} regions reached quota<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        figure.data[0].update(name="Salespeople", showlegend=True)
     figure.update_yaxes(tickformat=".0%", range=[0, 1.08], row=1, col=1)
     figure.update_xaxes(title_text="Back-tested quarter", type="category", row=1, col=1)
     figure.update_xaxes(title_text=f"Bookings as a share of quota (above {ATTAINMENT_AXIS_MAX:.0%} counted at {ATTAINMENT_AXIS_MAX:.0%})", tickformat=".0%", row=1, col=2)
     figure.update_yaxes(title_text=f"Number of {population}-quarters", row=1, col=2)
     _base_layout(figure, "Back-test: how often the method's quotas would have been reached", height=420)
     figure.update_layout(margin={"t": 90}, bargap=0.35)
+    if with_regions:
+        # Below the left chart's axis title, so the legend covers neither chart.
+        figure.update_layout(
+            barmode="group", height=460, margin={"t": 90, "b": 110},
+            legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.28, "yanchor": "top"},
+        )
     return figure

@@ -78,7 +78,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The same format as the quota engine and run_pipeline.py, so the lines of one pipeline run read alike.
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
 
     # NOTE: the marts do not store the base currency. A warehouse built with
     # `--vars base_currency: ...` on the dbt command line gets the wrong label

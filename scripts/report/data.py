@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -68,7 +68,12 @@ QUOTA_REGION_COLUMNS = [
     "region",
     "quota_mrr",
     "net_target_mrr",
+    "expected_churn_mrr",
+    "expected_contraction_mrr",
+    "expected_expansion_mrr",
+    "expected_reactivation_mrr",
     "churn_burden_mrr",
+    "gross_need_mrr",
     "churn_adjusted_net_new_mrr",
     "baseline_mrr",
     "binding_constraint",
@@ -76,7 +81,10 @@ QUOTA_REGION_COLUMNS = [
     "p50_mrr",
     "p90_mrr",
     "prob_reach_quota",
+    "quota_within_band_mrr",
     "gap_mrr",
+    "reps_to_hire",
+    "extra_leads_needed",
     "deals_needed",
     "leads_needed",
     "deal_size_mrr",
@@ -87,6 +95,14 @@ QUOTA_REGION_COLUMNS = [
     "data_quality_flag",
     "notes",
 ]
+
+# Columns that record the rule behind the company target. Quota tables written
+# before these columns existed lack them, and the report then shows the rule as not recorded.
+QUOTA_TARGET_COLUMNS = ["target_rule", "target_base_mrr", "target_growth_rate", "target_history_months"]
+
+# Regions that the quota engine leaves out of the allocation (customers whose
+# country is unknown); the report lists their MRR next to the quotas.
+UNALLOCATED_REGIONS = ("Unknown",)
 
 QUOTA_REP_COLUMNS = [
     "period",
@@ -157,13 +173,40 @@ class ReportDataError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class CompanyTarget:
+    """The company-level figures behind the region quotas, summed from quota_recommendations_region.
+
+    `rule` is `trailing_net_new`, `given`, or None when the table predates
+    the target columns. `base`, `growth_rate` and `history_months` are None
+    unless the rule is `trailing_net_new`.
+    """
+
+    net_target: float
+    rule: str | None
+    base: float | None
+    growth_rate: float | None
+    history_months: int | None
+    expected_churn: float
+    expected_contraction: float
+    expected_expansion: float
+    expected_reactivation: float
+    gross_need: float
+    # Quota ÷ gross need − 1; None when the gross need is 0.
+    over_assignment: float | None
+    total_quota: float
+    within_band: float
+    gap: float
+
+
+@dataclass(frozen=True)
 class QuotaData:
-    """The four quota output tables, read as they are."""
+    """The four quota output tables, read as they are, and the company target derived from them."""
 
     region: pd.DataFrame
     rep: pd.DataFrame
     phasing: pd.DataFrame
     backtest: pd.DataFrame
+    target: CompanyTarget | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +224,9 @@ class ReportData:
     quota: QuotaData | None
     # Why the quota section is empty, or None when quota is present.
     quota_missing_reason: str | None = None
+    # Regions left out of the quota allocation that have MRR at the end of the
+    # quota's as-of month: dicts with `region` and `mrr`.
+    unallocated: list[dict[str, object]] = field(default_factory=list)
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
@@ -229,14 +275,65 @@ def _select(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], wher
     return con.execute(sql).df()
 
 
+def _optional_number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def company_target(region: pd.DataFrame) -> CompanyTarget:
+    """Sum the region rows into the company target, gross need, margin and total quota.
+
+    The engine splits the company target by weights that sum to 1, so the
+    target is the sum of `net_target_mrr`. The margin is total quota ÷ total
+    gross need − 1, the over-assignment that the engine applies to every region.
+    """
+    first = region.iloc[0]
+    rule = first["target_rule"] if "target_rule" in region.columns and isinstance(first["target_rule"], str) else None
+    trailing = rule == "trailing_net_new"
+    gross_need = float(region["gross_need_mrr"].sum())
+    total_quota = float(region["quota_mrr"].sum())
+    months = first["target_history_months"] if trailing else None
+    return CompanyTarget(
+        net_target=float(region["net_target_mrr"].sum()),
+        rule=rule,
+        base=_optional_number(first["target_base_mrr"]) if trailing else None,
+        growth_rate=_optional_number(first["target_growth_rate"]) if trailing else None,
+        history_months=None if months is None or pd.isna(months) else int(months),
+        expected_churn=float(region["expected_churn_mrr"].sum()),
+        expected_contraction=float(region["expected_contraction_mrr"].sum()),
+        expected_expansion=float(region["expected_expansion_mrr"].sum()),
+        expected_reactivation=float(region["expected_reactivation_mrr"].sum()),
+        gross_need=gross_need,
+        over_assignment=total_quota / gross_need - 1.0 if gross_need > 0 else None,
+        total_quota=total_quota,
+        within_band=float(region["quota_within_band_mrr"].sum()),
+        gap=float(region["gap_mrr"].sum()),
+    )
+
+
+def unallocated_regions(region_monthly: pd.DataFrame, month: dt.date) -> list[dict[str, object]]:
+    """Return the regions in UNALLOCATED_REGIONS with MRR at the end of `month`, with that MRR."""
+    rows = region_monthly[
+        (region_monthly["segment"] == "region")
+        & region_monthly["segment_value"].isin(UNALLOCATED_REGIONS)
+        & (pd.to_datetime(region_monthly["month"]) == pd.Timestamp(month))
+        & (region_monthly["mrr"] > 0)
+    ]
+    return [{"region": row.segment_value, "mrr": float(row.mrr)} for row in rows.itertuples()]
+
+
 def read_quota(con: duckdb.DuckDBPyConnection, tables: dict[str, set[str]]) -> tuple[QuotaData | None, str | None]:
     """Read the quota tables, or return the reason they cannot be shown."""
     problems = find_missing(tables, QUOTA_TABLES)
     if problems:
         reason = "; ".join(problems) + f". {QUOTA_HINT}"
         return None, reason
+    region_columns = QUOTA_REGION_COLUMNS + [
+        column for column in QUOTA_TARGET_COLUMNS if column in tables["quota_recommendations_region"]
+    ]
+    region = _select(con, "quota_recommendations_region", region_columns, "order by region")
     quota = QuotaData(
-        region=_select(con, "quota_recommendations_region", QUOTA_REGION_COLUMNS, "order by region"),
+        region=region,
+        target=company_target(region) if not region.empty else None,
         rep=_select(con, "quota_recommendations_rep", QUOTA_REP_COLUMNS, "order by region, sales_rep_name"),
         phasing=_select(con, "quota_phasing_monthly", QUOTA_PHASING_COLUMNS, "order by level, region, sales_rep_id, month"),
         backtest=_select(con, "quota_backtest", QUOTA_BACKTEST_COLUMNS, "order by backtest_quarter, level, region, sales_rep_id"),
@@ -315,6 +412,10 @@ def load_report_data(warehouse: Path) -> ReportData:
         frame["month"] = pd.to_datetime(frame["month"])
     cohorts["cohort_month"] = pd.to_datetime(cohorts["cohort_month"])
 
+    unallocated = []
+    if quota is not None:
+        unallocated = unallocated_regions(region_monthly, _to_date(quota.region["as_of_month"].iloc[0]))
+
     logger.info(
         "Read %d region rows, %d country rows and %d cohort rows; as-of month %s, last complete month %s",
         len(region_monthly),
@@ -331,4 +432,5 @@ def load_report_data(warehouse: Path) -> ReportData:
         cohorts=cohorts,
         quota=quota,
         quota_missing_reason=quota_missing_reason,
+        unallocated=unallocated,
     )

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import plotly.offline
 
 from scripts.report import charts
-from scripts.report.data import QuotaData, ReportData
+from scripts.report.data import CompanyTarget, QuotaData, ReportData, company_target
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,8 @@ def region_quota_rows(region: pd.DataFrame, currency: str) -> list[dict[str, str
             {
                 "region": record["region"],
                 "quota": format_money(record["quota_mrr"]),
+                "within_band": format_money(record["quota_within_band_mrr"]),
+                "gap_action": gap_action(record, currency),
                 "range": f"{format_money(record['p10_mrr'])} – {format_money(record['p90_mrr'])}",
                 "median": format_money(record["p50_mrr"]),
                 "chance": format_percent(record["prob_reach_quota"]),
@@ -105,6 +107,102 @@ def region_quota_rows(region: pd.DataFrame, currency: str) -> list[dict[str, str
             }
         )
     return rows
+
+
+def gap_action(record: dict[str, object], currency: str) -> str:
+    """Describe what would close a region's gap: ramped salespeople to hire or extra leads, as the engine sized them."""
+    gap = record["gap_mrr"]
+    if gap is None or pd.isna(gap) or float(gap) < 0.5:
+        return ""
+    options = []
+    reps = record["reps_to_hire"]
+    if reps is not None and not pd.isna(reps):
+        options.append(f"about {float(reps):.1f} more fully ramped salespeople")
+    leads = record["extra_leads_needed"]
+    if leads is not None and not pd.isna(leads):
+        options.append(f"{format_count(leads)} more leads")
+    options.append(f"a target lower by {format_money(gap, currency)}")
+    return f"To close the gap of {format_money(gap, currency)}: " + ", or ".join(options) + "."
+
+
+def gross_need_rows(region: pd.DataFrame, currency: str) -> list[dict[str, object]]:
+    """Format the steps from each region's net target to its quota: target, movements, gross need, quota.
+
+    `floored` marks a region whose gross need is its expected bookings,
+    because the net target plus churn minus expansion came out lower.
+    """
+    rows = []
+    for record in region.to_dict("records"):
+        losses = record["expected_churn_mrr"] + record["expected_contraction_mrr"]
+        gains = record["expected_expansion_mrr"] + record["expected_reactivation_mrr"]
+        need_before_floor = max(record["net_target_mrr"] + losses - gains, 0.0)
+        rows.append(
+            {
+                "region": record["region"],
+                "net_target": format_money(record["net_target_mrr"]),
+                "losses": format_money(losses),
+                "gains": format_money(gains),
+                "gross_need": format_money(record["gross_need_mrr"]),
+                "quota": format_money(record["quota_mrr"]),
+                # Table values are rounded to the cent, so a difference of a few cents is rounding.
+                "floored": record["gross_need_mrr"] > need_before_floor + 0.05,
+                "baseline": format_money(record["baseline_mrr"], currency),
+            }
+        )
+    return rows
+
+
+def target_context(target: CompanyTarget, period: str, currency: str) -> dict[str, object]:
+    """Format the company target, how it was set, and the totals from target to quota."""
+    if target.rule == "trailing_net_new" and target.base is not None and target.growth_rate is not None:
+        months = target.history_months or 0
+        window = (
+            "net new MRR of the last 12 complete months ÷ 4"
+            if months == 12
+            else f"the monthly mean net new MRR of the last {months} complete months × 3"
+        )
+        rule = (
+            f"the default rule: {window} = {format_money(target.base, currency)}, "
+            f"× (1 + growth rate {target.growth_rate:.0%}) = {format_money(target.net_target, currency)}"
+        )
+    elif target.rule == "given":
+        rule = "given with --net-new-target when the quotas were computed"
+    else:
+        rule = "not recorded in the quota tables (rerun python -m scripts.quotas to record it)"
+    return {
+        "period": period,
+        "net_target": format_money(target.net_target, currency),
+        "rule": rule,
+        "losses": format_money(target.expected_churn + target.expected_contraction, currency),
+        "gains": format_money(target.expected_expansion + target.expected_reactivation, currency),
+        "gross_need": format_money(target.gross_need, currency),
+        "over_assignment": "—" if target.over_assignment is None else f"{target.over_assignment:.0%}",
+        "total_quota": format_money(target.total_quota, currency),
+        "within_band": format_money(target.within_band, currency),
+        "gap": format_money(target.gap, currency),
+    }
+
+
+def backtest_levels(backtest: pd.DataFrame) -> list[dict[str, object]]:
+    """Count the quotas reached per level (salespeople first, then regions), leaving out quotas of 0."""
+    levels = []
+    for level, label in (("rep", "Salespeople"), ("region", "Regions")):
+        rows = backtest[backtest["level"] == level]
+        if rows.empty:
+            continue
+        summary, _ = charts.attainment_by_quarter(backtest, level)
+        quotas = int(summary["quotas"].sum())
+        attained = int(summary["attained"].sum())
+        levels.append(
+            {
+                "label": label,
+                "attained": attained,
+                "quotas": quotas,
+                "share": format_percent(attained / quotas) if quotas else "—",
+                "zero_quotas": int((rows["quota_mrr"] <= 0).sum()),
+            }
+        )
+    return levels
 
 
 def rep_quota_rows(rep: pd.DataFrame) -> list[dict[str, str]]:
@@ -142,8 +240,11 @@ def phasing_table(phasing: pd.DataFrame) -> dict[str, object]:
     return {"months": months, "rows": body}
 
 
-def quota_context(quota: QuotaData, currency: str) -> dict[str, object]:
-    """Build the quota section's figures and tables."""
+def quota_context(quota: QuotaData, currency: str, unallocated: list[dict[str, object]] = ()) -> dict[str, object]:
+    """Build the quota section's figures and tables.
+
+    `unallocated` lists the regions that got no quota, with their MRR (see ReportData.unallocated).
+    """
     region = quota.region
     first = region.iloc[0]
     figures = {
@@ -155,21 +256,21 @@ def quota_context(quota: QuotaData, currency: str) -> dict[str, object]:
     backtest_summary = None
     if not quota.backtest.empty:
         figures["quota_backtest"] = charts.attainment_figure(quota.backtest)
-        summary, level = charts.attainment_by_quarter(quota.backtest)
         backtest_summary = {
-            "level": "salespeople" if level == "rep" else "regions",
-            "attained": int(summary["attained"].sum()),
-            "quotas": int(summary["quotas"].sum()),
-            "share": format_percent(summary["attained"].sum() / summary["quotas"].sum()),
-            "quarters": len(summary),
+            "levels": backtest_levels(quota.backtest),
+            "quarters": int(quota.backtest["backtest_quarter"].nunique()),
         }
+    target = quota.target if quota.target is not None else company_target(region)
     return {
         "period": first["period"],
         "period_start": month_label(first["period_start"]),
         "period_end": pd.Timestamp(first["period_end"]).strftime("%d %B %Y"),
         "history_month": month_label(first["as_of_month"]),
-        "total_quota": format_money(region["quota_mrr"].sum(), currency),
-        "total_gap": format_money(region["gap_mrr"].sum(), currency),
+        "target": target_context(target, first["period"], currency),
+        "gross_need_rows": gross_need_rows(region, currency),
+        "unallocated": [
+            {"region": item["region"], "mrr": format_money(item["mrr"], currency)} for item in unallocated
+        ],
         "region_rows": region_quota_rows(region, currency),
         "rep_rows": rep_quota_rows(quota.rep),
         "phasing": phasing_table(quota.phasing),
@@ -228,7 +329,7 @@ def build_context(data: ReportData, currency: str, generated_at: dt.datetime) ->
         ),
         "region_kpis": charts.region_kpi_figure(kpis, regions, currency),
     }
-    quota = quota_context(data.quota, currency) if data.quota is not None else None
+    quota = quota_context(data.quota, currency, data.unallocated) if data.quota is not None else None
     if quota is not None:
         figures.update(quota["figures"])
 

@@ -110,3 +110,14 @@ def test_ravenstack_history_baseline(ravenstack):
     assert (regions["p10_mrr"] <= regions["p50_mrr"]).all()
     assert (regions["p50_mrr"] <= regions["p90_mrr"]).all()
     assert regions["prob_reach_quota"].between(0.0, 1.0, inclusive="neither").all()
+
+
+def test_demo_unknown_region_gets_no_quota(demo):
+    # The demo has customers whose country is unknown, filed under region Unknown.
+    for name in ("quota_recommendations_region", "quota_phasing_monthly", "quota_backtest"):
+        assert "Unknown" not in set(demo[name]["region"]), name
+    regions = demo["quota_recommendations_region"]
+    assert (regions["target_rule"] == "trailing_net_new").all()
+    assert (regions["target_history_months"] == 12).all()
+    target = regions["target_base_mrr"].iloc[0] * (1 + regions["target_growth_rate"].iloc[0])
+    assert regions["net_target_mrr"].sum() == pytest.approx(target, abs=0.01 * len(regions))

@@ -615,3 +615,57 @@ def test_history_baseline_written_by_cli(tmp_path):
             "order by region"
         ).fetchall()
     assert rows == [("main", 2700.0, "history", 3712.5), ("young", 2100.0, "history", 2887.5)]
+
+
+# Region "Unknown" contains the customers without a known country; it books one deal a month.
+WITH_UNKNOWN = {**NO_REPS_NO_LEADS, "Unknown": {"counts": [1] * 12}}
+
+
+def test_unknown_region_gets_no_quota():
+    result = recommend_small(WITH_UNKNOWN, 6000.0)
+    regions = result.regions.set_index("region")
+    assert list(regions.index) == ["main", "young"]
+    # The whole target goes to the named regions, as if Unknown did not exist.
+    assert regions.loc["main", "quota_mrr"] == pytest.approx(3712.5)
+    assert regions.loc["young", "quota_mrr"] == pytest.approx(2887.5)
+    assert regions["net_target_mrr"].sum() == pytest.approx(6000.0)
+    assert set(result.phasing["region"]) == {"main", "young"}
+    assert result.facts["unallocated_regions"] == "Unknown"
+
+
+def test_unknown_region_counts_in_default_target():
+    regions = recommend_small(WITH_UNKNOWN, None).regions
+    # Net new MRR of 2024: 86 deals in main and young plus 12 in Unknown, × 100.
+    assert regions["target_base_mrr"].tolist() == pytest.approx([9800.0 / 4] * 2)
+    assert regions["target_growth_rate"].tolist() == pytest.approx([0.20] * 2)
+    assert regions["target_history_months"].tolist() == [12, 12]
+    assert regions["target_rule"].tolist() == ["trailing_net_new"] * 2
+    assert regions["net_target_mrr"].sum() == pytest.approx(9800.0 / 4 * 1.20)
+
+
+def test_given_target_has_no_base():
+    regions = recommend_small(NO_REPS_NO_LEADS, 6000.0).regions
+    assert regions["target_rule"].tolist() == ["given", "given"]
+    assert regions["target_base_mrr"].isna().all()
+    assert regions["target_growth_rate"].isna().all()
+
+
+def test_only_unknown_region_is_insufficient():
+    with pytest.raises(engine.InsufficientDataError, match="no region other than Unknown"):
+        recommend_small({"Unknown": {"counts": [2] * 12}}, 1000.0)
+
+
+def test_facts_print_as_name_value_pairs():
+    facts = str(recommend_small(WITH_UNKNOWN, 6000.0).facts)
+    assert facts.startswith("window_start=2024-01-01 window_months=12 ")
+    assert "unallocated_regions=Unknown" in facts
+    assert "ramp_factors=(0.25,0.5,0.75,1)" in facts
+    assert "datetime" not in facts
+    assert "{" not in facts
+
+
+def test_gap_note_names_report_column():
+    regions = recommend_small(NO_REPS_NO_LEADS, 60000.0).regions.set_index("region")
+    assert "gap_to_target" in regions.loc["main", "data_quality_flag"]
+    assert "see the Gap column" in regions.loc["main", "notes"]
+    assert "gap_mrr" not in regions.loc["main", "notes"]

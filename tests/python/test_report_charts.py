@@ -312,3 +312,32 @@ def test_quota_range_figure_values() -> None:
     assert list(ranges.error_x.arrayminus) == pytest.approx([420.0, 840.0, 315.0])
     assert list(quotas.x) == [1200.0, 2400.0, 900.0]
     assert list(quotas.customdata) == [0.6, 0.6, 0.6]
+
+
+def test_attainment_skips_zero_quotas() -> None:
+    backtest = quota_backtest()
+    # R1 in 2023-Q3: a quota of 0 with nothing booked is stored as attained.
+    backtest.loc[0, ["quota_mrr", "actual_mrr", "attained"]] = [0.0, 0.0, True]
+
+    summary, _ = charts.attainment_by_quarter(backtest)
+
+    assert summary["quotas"].tolist() == [3, 4, 4, 4]
+    assert summary["attained"].tolist() == [2, 2, 2, 4]
+
+
+def test_attainment_by_quarter_for_regions() -> None:
+    summary, level = charts.attainment_by_quarter(quota_backtest(), "region")
+
+    assert level == "region"
+    assert summary["quotas"].tolist() == [1, 1, 1, 1]
+    assert summary["attained"].tolist() == [1, 1, 1, 1]
+
+
+def test_attainment_figure_adds_region_bars() -> None:
+    figure = charts.attainment_figure(quota_backtest())
+
+    regions = figure.data[2]
+    assert regions.name == "Regions"
+    assert list(regions.y) == [1.0, 1.0, 1.0, 1.0]
+    assert figure.data[0].name == "Salespeople"
+    assert figure.layout.barmode == "group"

@@ -14,7 +14,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from scripts.report.data import ReportDataError, load_report_data
+from scripts.report.data import (
+    QUOTA_TARGET_COLUMNS,
+    ReportDataError,
+    company_target,
+    load_report_data,
+    unallocated_regions,
+)
 
 FIRST_MONTH = dt.date(2023, 1, 1)
 MONTHS = 18  # 2023-01 to 2024-06
@@ -200,7 +206,16 @@ def quota_region() -> pd.DataFrame:
                 "region": region,
                 "quota_mrr": quota,
                 "net_target_mrr": quota * 0.5,
+                "target_rule": "trailing_net_new",
+                "target_base_mrr": 1875.0,
+                "target_growth_rate": 0.20,
+                "target_history_months": 12,
+                "expected_churn_mrr": quota * 0.2,
+                "expected_contraction_mrr": quota * 0.1,
+                "expected_expansion_mrr": quota * 0.05,
+                "expected_reactivation_mrr": 0.0,
                 "churn_burden_mrr": quota * 0.3,
+                "gross_need_mrr": quota / 1.1,
                 "churn_adjusted_net_new_mrr": quota * 0.75,
                 "baseline_mrr": quota * 0.9,
                 "binding_constraint": "funnel" if region == "APAC" else "capacity",
@@ -208,7 +223,10 @@ def quota_region() -> pd.DataFrame:
                 "p50_mrr": quota * 0.95,
                 "p90_mrr": quota * 1.3,
                 "prob_reach_quota": 0.6,
+                "quota_within_band_mrr": quota - 100.0 if region == "APAC" else quota,
                 "gap_mrr": 100.0 if region == "APAC" else 0.0,
+                "reps_to_hire": 0.3 if region == "APAC" else 0.0,
+                "extra_leads_needed": 10.0 if region == "APAC" else 0.0,
                 "deals_needed": quota / 100.0,
                 "leads_needed": quota / 10.0,
                 "deal_size_mrr": 100.0,
@@ -409,3 +427,64 @@ def test_load_without_quota_tables(tmp_path: Path) -> None:
     assert data.quota is None
     assert "marts.quota_recommendations_region is missing" in data.quota_missing_reason
     assert "python -m scripts.quotas" in data.quota_missing_reason
+
+
+def test_company_target_from_region_rows(tmp_path: Path) -> None:
+    data = load_report_data(build_sample_warehouse(tmp_path / "warehouse.duckdb"))
+    target = data.quota.target
+
+    assert target.net_target == pytest.approx(2250.0)
+    assert target.rule == "trailing_net_new"
+    assert target.base == pytest.approx(1875.0)
+    assert target.growth_rate == pytest.approx(0.20)
+    assert target.history_months == 12
+    assert target.expected_churn == pytest.approx(900.0)
+    assert target.expected_contraction == pytest.approx(450.0)
+    assert target.expected_expansion == pytest.approx(225.0)
+    assert target.expected_reactivation == 0.0
+    assert target.gross_need == pytest.approx(4500.0 / 1.1)
+    assert target.over_assignment == pytest.approx(0.10)
+    assert target.total_quota == pytest.approx(4500.0)
+    assert target.within_band == pytest.approx(4400.0)
+    assert target.gap == pytest.approx(100.0)
+
+
+def test_company_target_without_rule_columns() -> None:
+    region = quota_region().drop(columns=QUOTA_TARGET_COLUMNS)
+
+    target = company_target(region)
+
+    assert target.rule is None
+    assert target.base is None
+    assert target.net_target == pytest.approx(2250.0)
+
+
+def test_quota_tables_without_rule_columns_load(tmp_path: Path) -> None:
+    warehouse = build_sample_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        for column in QUOTA_TARGET_COLUMNS:
+            con.execute(f"alter table marts.quota_recommendations_region drop column {column}")
+
+    data = load_report_data(warehouse)
+
+    assert data.quota is not None
+    assert data.quota.target.rule is None
+
+
+def test_unallocated_regions_with_mrr() -> None:
+    region_monthly = pd.DataFrame(
+        [
+            {"segment": "region", "segment_value": "Unknown", "month": pd.Timestamp("2024-05-01"), "mrr": 51.0},
+            {"segment": "region", "segment_value": "Unknown", "month": pd.Timestamp("2024-04-01"), "mrr": 40.0},
+            {"segment": "region", "segment_value": "EMEA", "month": pd.Timestamp("2024-05-01"), "mrr": 900.0},
+        ]
+    )
+
+    assert unallocated_regions(region_monthly, dt.date(2024, 5, 1)) == [{"region": "Unknown", "mrr": 51.0}]
+    assert unallocated_regions(region_monthly, dt.date(2024, 6, 1)) == []
+
+
+def test_sample_has_no_unallocated_region(tmp_path: Path) -> None:
+    data = load_report_data(build_sample_warehouse(tmp_path / "warehouse.duckdb"))
+
+    assert data.unallocated == []

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,7 +80,8 @@ def test_report_quota_tables(report_html: str) -> None:
     assert "Total quota: <strong>4,500 EUR</strong>" in report_html
     assert "540 – 1,170" in report_html  # APAC P10 – P90
     assert "Ada Lovelace" in report_html
-    assert "11 of 16 salespeople quotas (69%)" in report_html
+    assert "Salespeople reached their quota 11 of 16 times (69%)." in report_html
+    assert "Regions reached their quota 4 of 4 times (100%)." in report_html
 
 
 def test_report_escapes_quota_text(report_html: str) -> None:
@@ -164,3 +168,76 @@ def test_cli_reads_currency_from_dbt_project(tmp_path: Path, monkeypatch: pytest
 
     assert status == 0
     assert "All amounts are in <strong>CHF</strong>" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_company_target(report_html: str) -> None:
+    # Net targets are half of each quota: 600 + 1,200 + 450.
+    assert "Company net new MRR target, 2024-Q3</div><div class=\"value\">2,250 EUR" in report_html
+    assert (
+        "set by the default rule: net new MRR of the last 12 complete months ÷ 4 = 1,875 EUR, "
+        "× (1 + growth rate 20%) = 2,250 EUR" in report_html
+    )
+    # Gross need is quota ÷ 1.1 in the sample: 4,500 ÷ 1.1.
+    assert "<strong>4,091 EUR</strong> of new business" in report_html
+    assert "(1,350 EUR in total)" in report_html  # churn + contraction = 0.3 × 4,500
+    assert "(225 EUR)" in report_html  # expansion + reactivation = 0.05 × 4,500
+    assert "Over-assignment margin</div><div class=\"value\">10%" in report_html
+    assert "Total quota: <strong>4,500 EUR</strong>" in report_html
+
+
+def test_report_gross_need_floor_note(report_html: str) -> None:
+    # Each sample region needs 0.75 × quota before the floor but has a gross need of quota ÷ 1.1.
+    assert "so its gross need is those expected bookings: APAC 810 EUR, EMEA 1,080 EUR, North America 2,160 EUR." in report_html
+
+
+def test_report_realistic_quota_beside_gap(report_html: str) -> None:
+    apac_row = re.search(r"<td>APAC <span class=\"flag\">\(provisional\)</span></td>\s*(.*?)</tr>", report_html, re.S)
+    assert apac_row is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', apac_row.group(1))
+    assert cells[:3] == ["900", "800", "100"]
+    assert "To close the gap of 100 EUR: about 0.3 more fully ramped salespeople, or 10 more leads, or a target lower by 100 EUR." in report_html
+    assert "the quota that the current salespeople and lead funnel reach with a 45–75 % chance" in report_html
+    assert "The rest of the quota is the gap, to close by hiring, more leads or a lower target." in report_html
+
+
+def test_report_defines_net_new_if_booked(report_html: str) -> None:
+    assert "Net new MRR if booked<sup>1</sup>" in report_html
+    assert (
+        "Net new MRR if booked = quota − expected churn − expected contraction + expected expansion + expected reactivation."
+        in report_html
+    )
+
+
+def test_report_relates_the_two_bands(report_html: str) -> None:
+    assert "45–75 % is the chance of each salesperson (or of a region without salespeople) reaching the quota" in report_html
+    assert "55–70 %, in the back-test below, is the share of salespeople who reached their quota" in report_html
+
+
+def test_report_names_unallocated_region(tmp_path: Path) -> None:
+    warehouse = build_sample_warehouse(tmp_path / "warehouse.duckdb")
+    data = dataclasses.replace(load_report_data(warehouse), unallocated=[{"region": "Unknown", "mrr": 51.0}])
+
+    html = render.render_report(data, "USD")
+
+    assert "No quota for the region Unknown (51 USD MRR at the end of May 2024)" in html
+    assert "Fix the customers' country" in html
+
+
+def test_report_without_unallocated_region(report_html: str) -> None:
+    assert "No quota for the region" not in report_html
+
+
+def test_cli_log_format(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.duckdb"
+    completed = subprocess.run(
+        [sys.executable, "-m", "scripts.report", "--warehouse", str(missing), "--output", str(tmp_path / "r.html")],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode == 2
+    lines = completed.stderr.splitlines()
+    assert lines[0].startswith("INFO scripts.report: Reading ")
+    assert lines[1].startswith(f"ERROR scripts.report: Warehouse file not found: {missing}")
