@@ -45,7 +45,9 @@ def test_demo_balances_match_customer_months(demo_warehouse):
         "select month, sum(mrr) as mrr, sum(case when mrr > 0 then 1 else 0 end) as customers "
         "from marts.fct_customer_mrr_monthly group by month"
     ).set_index("month")
-    joined = company.join(customers, rsuffix="_customers", how="outer").fillna(0)
+    joined = company.merge(
+        customers, left_index=True, right_index=True, how="outer", suffixes=("", "_customers")
+    ).fillna(0)
     assert (joined["mrr"] - joined["mrr_customers"]).abs().max() < 0.005
     assert (joined["customers"] == joined["customers_customers"]).all()
 
