@@ -145,8 +145,9 @@ def run_dbt(arguments: argparse.Namespace, warehouse: Path | None) -> None:
     environment["DBT_TARGET"] = arguments.engine
     if warehouse is not None:
         environment["WAREHOUSE"] = str(warehouse)
+
     # Unit tests check the models' logic against fixed inputs and default
-    # variables; the test suite runs them, not a build on a user's data.
+    # variables, so the test suite runs them and a build on a user's data does not.
     excluded = ["resource_type:unit_test"]
     if arguments.skip_dbt_tests:
         excluded.append("resource_type:test")
@@ -161,6 +162,7 @@ def run_dbt(arguments: argparse.Namespace, warehouse: Path | None) -> None:
         "--target-path", str((arguments.output_dir / "dbt" / "target").resolve()),
         "--log-path", str((arguments.output_dir / "dbt" / "logs").resolve()),
     ]
+
     LOGGER.info("dbt build (%s)", arguments.engine)
     completed = subprocess.run(
         command, env=environment, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
@@ -168,6 +170,7 @@ def run_dbt(arguments: argparse.Namespace, warehouse: Path | None) -> None:
     for line in completed.stdout.splitlines():
         if "Done. PASS=" in line or "Finished running" in line:
             LOGGER.info("dbt: %s", line.split("  ", 1)[-1].strip())
+
     if completed.returncode != 0 and "Invalid variable" in completed.stdout:
         message = next(
             line for line in completed.stdout.splitlines() if "Invalid variable" in line

@@ -107,10 +107,9 @@ movement_sums as (
 
 ),
 
--- Customers who started or came back in a month are left out of that
--- month's churned customers, and so are customers who moved into the segment
--- value during the month: the churn rate only counts customers who were in
--- the value at the start.
+-- The churn rate only counts customers who were in the segment value at the
+-- start of the month. So customers who started or came back in the month are
+-- left out of its churned customers, and so are customers who moved in.
 started_in_month as (
 
     select distinct

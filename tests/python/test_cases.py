@@ -33,7 +33,7 @@ def variant_variables(variant: str) -> dict[str, str]:
 
 
 def plan_builds() -> dict[tuple[str, str], tuple[str, list[Case]]]:
-    """Map (variant, case name) to the build that holds it."""
+    """Map (variant, case name) to the build that contains the case."""
     builds = {}
     variants = sorted({variant for case in CASES.values() for variant, _ in case.expectations})
     for variant in variants:
@@ -151,22 +151,30 @@ def check_customer_mrr(warehouse: Warehouse, case: Case, rows) -> list[str]:
     return problems
 
 
+def keyed_movements(rows, owner: str) -> dict:
+    """Map (owner, date, movement type) of expected rows to their mrr_change."""
+    return {
+        (row[owner], dt.date.fromisoformat(row["movement_date"]), row["movement_type"]):
+            row["mrr_change"]
+        for row in rows
+    }
+
+
+def keyed_frame(frame: pd.DataFrame, owner: str) -> dict:
+    """Map (owner, date, movement type) of queried rows to their mrr_change."""
+    return {
+        (getattr(row, owner), as_date(row.movement_date), row.movement_type): row.mrr_change
+        for row in frame.itertuples()
+    }
+
+
 def check_movements(warehouse: Warehouse, case: Case, rows) -> list[str]:
     customers = {row["customer_id"] for row in rows}
     frame = warehouse.query(
         "select customer_id, movement_date, movement_type, mrr_change from marts.fct_mrr_movements "
         f"where customer_id in ({quoted(customers)}) and transfer_segment is null"
     )
-    actual = {
-        (row.customer_id, as_date(row.movement_date), row.movement_type): row.mrr_change
-        for row in frame.itertuples()
-    }
-    expected = {
-        (row["customer_id"], dt.date.fromisoformat(row["movement_date"]), row["movement_type"]):
-            row["mrr_change"]
-        for row in rows
-    }
-    return compare_rows(expected, actual)
+    return compare_rows(keyed_movements(rows, "customer_id"), keyed_frame(frame, "customer_id"))
 
 
 def check_segment_movements(warehouse: Warehouse, case: Case, rows) -> list[str]:
@@ -182,16 +190,10 @@ def check_segment_movements(warehouse: Warehouse, case: Case, rows) -> list[str]
             f"and (transfer_segment is null or transfer_segment = '{segment}') "
             f"group by {column}, movement_date, movement_type"
         )
-        actual = {
-            (row.segment_value, as_date(row.movement_date), row.movement_type): row.mrr_change
-            for row in frame.itertuples()
-        }
-        expected = {
-            (row["segment_value"], dt.date.fromisoformat(row["movement_date"]), row["movement_type"]):
-                row["mrr_change"]
-            for row in rows if row["segment"] == segment
-        }
-        problems += compare_rows(expected, actual, f"{segment}: ")
+        expected = keyed_movements(
+            [row for row in rows if row["segment"] == segment], "segment_value"
+        )
+        problems += compare_rows(expected, keyed_frame(frame, "segment_value"), f"{segment}: ")
     return problems
 
 
